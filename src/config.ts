@@ -1,0 +1,117 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Every setting, read once from the environment and validated here. The
+ * defaults run the whole service offline: embedded PostgreSQL, local storage
+ * under uploads/ and the local tagger.
+ */
+
+const blankToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+const optionalString = z.preprocess(blankToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(blankToUndefined, z.url().optional());
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+const bool = (fallback: boolean) =>
+  z.preprocess(blankToUndefined, z.enum(["true", "false", "1", "0"]).default(fallback ? "true" : "false")).transform((v) => v === "true" || v === "1");
+
+const envSchema = z.object({
+  NODE_ENV: z.preprocess(blankToUndefined, z.enum(["development", "production", "test"]).default("development")),
+  HOST: z.preprocess(blankToUndefined, z.string().default("0.0.0.0")),
+  PORT: int(4000, 0, 65535),
+  PUBLIC_URL: optionalUrl,
+  LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+
+  DATABASE_URL: optionalUrl,
+  DATABASE_POOL_MAX: int(10, 1, 200),
+  EMBEDDED_PG_DIR: z.preprocess(blankToUndefined, z.string().default(".data/postgres")),
+  EMBEDDED_PG_PORT: int(54329, 1, 65535),
+
+  UPLOADS_DIR: z.preprocess(blankToUndefined, z.string().default("uploads")),
+  MAX_UPLOAD_BYTES: int(20 * 1024 * 1024, 1),
+  MAX_IMAGE_PIXELS: int(40_000_000, 1),
+
+  TAGGER: z.preprocess(blankToUndefined, z.enum(["local", "openai", "openai+local", "none"]).optional()),
+  TAGGER_TIMEOUT_MS: int(60_000, 100),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_MODEL: z.preprocess(blankToUndefined, z.string().default("gpt-4o-mini")),
+  OPENAI_TIMEOUT_MS: int(30_000, 100),
+  OPENAI_MAX_RETRIES: int(3, 0, 10),
+  OPENAI_IMAGE_DETAIL: z.preprocess(blankToUndefined, z.enum(["low", "high", "auto"]).default("low")),
+
+  LOCAL_TAGGER_WORKERS: int(1, 1, 16),
+  LOCAL_TAGGER_PRELOAD: bool(true),
+  LOCAL_TAGGER_OCR: bool(true),
+});
+
+export type TaggerMode = "local" | "openai" | "openai+local" | "none";
+
+export interface Config {
+  env: "development" | "production" | "test";
+  http: { host: string; port: number; publicUrl: string | undefined };
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  database: {
+    url: string | undefined;
+    poolMax: number;
+    embedded: { dataDir: string; port: number };
+  };
+  media: { uploadsDir: string; maxUploadBytes: number; maxImagePixels: number };
+  tagger: {
+    mode: TaggerMode;
+    timeoutMs: number;
+    openai: {
+      apiKey: string | undefined;
+      baseUrl: string | undefined;
+      model: string;
+      timeoutMs: number;
+      maxRetries: number;
+      imageDetail: "low" | "high" | "auto";
+    };
+    local: { workers: number; preload: boolean; ocr: boolean };
+  };
+}
+
+export class ConfigError extends Error {}
+
+/** An OpenAI-compatible endpoint is configured when there is a key or a base URL. */
+function defaultTaggerMode(env: z.infer<typeof envSchema>): TaggerMode {
+  return env.OPENAI_API_KEY || env.OPENAI_BASE_URL ? "openai" : "local";
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    http: { host: env.HOST, port: env.PORT, publicUrl: env.PUBLIC_URL?.replace(/\/+$/, "") },
+    logLevel: env.LOG_LEVEL,
+    database: {
+      url: env.DATABASE_URL,
+      poolMax: env.DATABASE_POOL_MAX,
+      embedded: { dataDir: path.resolve(cwd, env.EMBEDDED_PG_DIR), port: env.EMBEDDED_PG_PORT },
+    },
+    media: {
+      uploadsDir: path.resolve(cwd, env.UPLOADS_DIR),
+      maxUploadBytes: env.MAX_UPLOAD_BYTES,
+      maxImagePixels: env.MAX_IMAGE_PIXELS,
+    },
+    tagger: {
+      mode: env.TAGGER ?? defaultTaggerMode(env),
+      timeoutMs: env.TAGGER_TIMEOUT_MS,
+      openai: {
+        apiKey: env.OPENAI_API_KEY,
+        baseUrl: env.OPENAI_BASE_URL,
+        model: env.OPENAI_MODEL,
+        timeoutMs: env.OPENAI_TIMEOUT_MS,
+        maxRetries: env.OPENAI_MAX_RETRIES,
+        imageDetail: env.OPENAI_IMAGE_DETAIL,
+      },
+      local: { workers: env.LOCAL_TAGGER_WORKERS, preload: env.LOCAL_TAGGER_PRELOAD, ocr: env.LOCAL_TAGGER_OCR },
+    },
+  };
+}
