@@ -16,3 +16,12 @@ export abstract class DomainError extends Error {
     this.details = details;
   }
 }
+
+/** An argument that is malformed or out of range. */
+export class BadUserInputError extends DomainError {
+  readonly code = "BAD_USER_INPUT";
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = "NOT_FOUND";
+}

@@ -1,0 +1,34 @@
+import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+import { zodResponseFormat } from "openai/helpers/zod";
+import { ATTRIBUTE_KINDS, imageFeaturesSchema } from "../features.js";
+
+export type ImageDetail = "low" | "high" | "auto";
+
+/** The strict JSON Schema sent to the model, derived from the one ImageFeatures schema. */
+export const imageFeaturesResponseFormat = zodResponseFormat(imageFeaturesSchema, "image_features");
+
+export const SYSTEM_PROMPT = [
+  "You tag product photos for a visual search engine. Describe only what is visible.",
+  "main_objects: the salient objects, most prominent first. object_type is a common noun, singular, lower case (cup, sofa, sneaker); never a brand or a colour.",
+  `attributes: facts about one object. kind is one of ${ATTRIBUTE_KINDS.join(", ")}. value is short and lower case (red, wood, striped). Use text for legible words printed on the object, brand only for a brand you recognise.`,
+  "overall_style: a few words for the style of the whole photo (minimalist, vintage, colorful).",
+  'confidence: from 0 to 1 when you can judge it, else null. source: always "llm". box: where the object is, in fractions of the image size, or null when unsure.',
+  "Answer with JSON that matches the schema, nothing else.",
+].join("\n");
+
+export function buildChatRequest(model: string, imageDataUrl: string, detail: ImageDetail): ChatCompletionCreateParamsNonStreaming {
+  return {
+    model,
+    messages: [
+      { role: "system", content: SYSTEM_PROMPT },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Tag this product photo." },
+          { type: "image_url", image_url: { url: imageDataUrl, detail } },
+        ],
+      },
+    ],
+    response_format: imageFeaturesResponseFormat,
+  };
+}

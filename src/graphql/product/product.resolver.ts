@@ -1,0 +1,34 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import type { Photo } from "../../catalog/photo.entity.js";
+import type { Product } from "../../catalog/product.entity.js";
+import { encodeCursor } from "../../catalog/cursor.js";
+import type { RequestContext } from "../context.js";
+import { PhotoType } from "../photo/photo.type.js";
+import { ProductConnectionType } from "./product-connection.type.js";
+import { ProductType } from "./product.type.js";
+
+@Resolver(() => ProductType)
+export class ProductResolver {
+  @Query(() => ProductType, { description: "One product by id; NOT_FOUND when there is none." })
+  product(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Product> {
+    return ctx.catalog.product(id);
+  }
+
+  @Query(() => ProductConnectionType, { description: "The catalogue, newest first." })
+  async products(
+    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ProductConnectionType> {
+    const page = await ctx.catalog.products(first, after ?? null);
+    return {
+      edges: page.products.map((node) => ({ cursor: encodeCursor(node), node })),
+      pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
+    };
+  }
+
+  @FieldResolver(() => [PhotoType], { description: "Oldest first; batched per request, whatever the number of products." })
+  photos(@Root() product: Product, @Ctx() ctx: RequestContext): Promise<Photo[]> {
+    return ctx.loaders.photosByProductId.load(product.id);
+  }
+}

@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { open, rm } from "node:fs/promises";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { DomainError } from "../errors.js";
+import { EmptyFileError, FileTooLargeError, UnsupportedMediaTypeError, UploadInterruptedError } from "./errors.js";
+import { probeImage } from "./image-probe.js";
+import type { LocalImageStorage } from "./local-storage.js";
+import { describeContent, SNIFF_BYTES, sniffImageFormat, SUPPORTED_FORMATS_TEXT } from "./sniff.js";
+
+/** What an upload library hands over; kept minimal so media/ knows no GraphQL. */
+export interface IncomingFile {
+  filename: string;
+  createReadStream(): Readable;
+}
+
+export interface IntakeLimits {
+  maxBytes: number;
+  maxPixels: number;
+}
+
+/** A checked image, still in the incoming folder: commit it, or discard it. */
+export interface ReceivedImage {
+  path: string;
+  filename: string;
+  mimeType: string;
+  extension: string;
+  width: number;
+  height: number;
+  byteSize: number;
+  sha256: string;
+  discard(): Promise<void>;
+}
+
+/**
+ * Streams an upload to disk while hashing and counting it, then checks that
+ * the bytes really are an image we accept and that it decodes whole. On any
+ * failure the partial file is removed before the error is thrown.
+ */
+export async function receiveImage(file: IncomingFile, storage: LocalImageStorage, limits: IntakeLimits): Promise<ReceivedImage> {
+  const path = storage.incomingPath();
+  const discard = () => rm(path, { force: true });
+  try {
+    const { byteSize, sha256 } = await streamToDisk(file.createReadStream(), path, limits.maxBytes);
+    if (byteSize === 0) throw new EmptyFileError(`The file "${file.filename}" is empty.`);
+    const head = await readHead(path);
+    const format = sniffImageFormat(head);
+    if (!format) {
+      throw new UnsupportedMediaTypeError(
+        `The file "${file.filename}" is not a supported image (${SUPPORTED_FORMATS_TEXT}); its content is ${describeContent(head)}.`,
+      );
+    }
+    const { width, height } = await probeImage(path, limits.maxPixels);
+    return { path, filename: file.filename, ...format, width, height, byteSize, sha256, discard };
+  } catch (error) {
+    await discard();
+    throw error;
+  }
+}
+
+async function streamToDisk(source: Readable, path: string, maxBytes: number): Promise<{ byteSize: number; sha256: string }> {
+  const hash = createHash("sha256");
+  let byteSize = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      byteSize += chunk.length;
+      if (byteSize > maxBytes) return callback(tooLarge(maxBytes));
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(source, meter, createWriteStream(path, { flags: "wx" }));
+  } catch (error) {
+    throw asUploadError(error, maxBytes);
+  }
+  return { byteSize, sha256: hash.digest("hex") };
+}
+
+function tooLarge(maxBytes: number): FileTooLargeError {
+  return new FileTooLargeError(`The file is larger than the limit of ${maxBytes} bytes.`, { maxBytes });
+}
+
+/** The upload middleware signals its own size limit with status 413. */
+function asUploadError(error: unknown, maxBytes: number): DomainError {
+  if (error instanceof DomainError) return error;
+  const status = (error as { status?: number } | null)?.status;
+  if (status === 413) return tooLarge(maxBytes);
+  return new UploadInterruptedError("The upload did not arrive in full.", {}, { cause: error });
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,33 @@
+import sharp, { type Metadata } from "sharp";
+import { ImageTooLargeError, InvalidImageError } from "./errors.js";
+
+/**
+ * Reads the header to refuse oversized images before any decoding (a small
+ * file can declare a huge canvas), then decodes the image once, shrunk, so a
+ * truncated or corrupt file is caught here rather than by the tagger.
+ */
+export async function probeImage(path: string, maxPixels: number): Promise<{ width: number; height: number }> {
+  const options = { limitInputPixels: maxPixels, failOn: "truncated" as const };
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(path, options).metadata();
+  } catch (error) {
+    throw new InvalidImageError("The image could not be read: its data is corrupt.", {}, { cause: error });
+  }
+  const width = metadata.autoOrient?.width ?? metadata.width;
+  const height = metadata.autoOrient?.height ?? metadata.height;
+  if (!width || !height) throw new InvalidImageError("The image has no readable dimensions.");
+  if (width * height > maxPixels) {
+    throw new ImageTooLargeError(`The image is ${width}x${height} pixels, more than the limit of ${maxPixels} pixels.`, {
+      width,
+      height,
+      maxPixels,
+    });
+  }
+  try {
+    await sharp(path, options).resize(128, 128, { fit: "inside" }).raw().toBuffer();
+  } catch (error) {
+    throw new InvalidImageError("The image is truncated or corrupt and could not be decoded.", {}, { cause: error });
+  }
+  return { width, height };
+}

@@ -1,0 +1,71 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import type { GraphQLSchema } from "graphql";
+import { graphqlUploadExpress } from "graphql-upload-minimal";
+import type { RequestContext } from "../graphql/context.js";
+import { createErrorFormatter, type ErrorLogger } from "../graphql/format-error.js";
+import { PHOTO_ROUTE } from "../graphql/photo/photo.resolver.js";
+import { renderMetrics, type MetricsSource } from "./metrics.js";
+
+export interface HttpServerOptions {
+  schema: GraphQLSchema;
+  context: (args: { req: express.Request }) => Promise<RequestContext>;
+  uploadsDir: string;
+  maxUploadBytes: number;
+  introspection: boolean;
+  health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
+  metrics: MetricsSource;
+  logger: ErrorLogger;
+}
+
+export interface RunningHttpServer {
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish, then closes. */
+  stop(): Promise<void>;
+}
+
+export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningHttpServer> {
+  const app = express();
+  app.disable("x-powered-by");
+  const httpServer = createServer(app);
+  const apollo = new ApolloServer<RequestContext>({
+    schema: options.schema,
+    introspection: options.introspection,
+    csrfPrevention: true, // uploads are multipart: clients must send apollo-require-preflight
+    formatError: createErrorFormatter(options.logger),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  // Keys are random and content never changes under a key; .incoming/ is a dot folder and never served.
+  app.use(PHOTO_ROUTE, express.static(options.uploadsDir, { dotfiles: "deny", index: false, immutable: true, maxAge: "365d" }));
+  app.get("/health", async (_req, res) => {
+    const report = await options.health();
+    res.status(report.ok ? 200 : 503).json(report);
+  });
+  app.get("/metrics", (_req, res) => {
+    res.type("text/plain; version=0.0.4").send(renderMetrics(options.metrics));
+  });
+  app.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    // One byte over our own limit, so intake (which reports it clearly) sees the overflow first.
+    graphqlUploadExpress({ maxFileSize: options.maxUploadBytes + 1, maxFiles: 4 }),
+    expressMiddleware(apollo, { context: options.context }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(port, host, () => resolve());
+  });
+  const bound = (httpServer.address() as AddressInfo).port;
+  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  return { url: `http://${shownHost}:${bound}`, port: bound, stop: () => apollo.stop() };
+}
+
