@@ -2,6 +2,7 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
 import { DatabaseUnavailableError, isDatabaseOutage } from "../db/errors.js";
 import { DomainError } from "../errors.js";
+import { fromUploadError } from "./upload.js";
 
 export interface ErrorLogger {
   error(object: object, message?: string): void;
@@ -29,6 +30,8 @@ export function createErrorFormatter(logger: ErrorLogger) {
 
 function asDomainError(error: unknown): DomainError | null {
   if (error instanceof DomainError) return error;
+  const upload = fromUploadError(error);
+  if (upload) return upload;
   if (isDatabaseOutage(error)) {
     return new DatabaseUnavailableError("The database is unavailable; try again shortly.", {}, { cause: error });
   }

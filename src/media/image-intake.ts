@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { open, rm } from "node:fs/promises";
-import { Transform, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DomainError } from "../errors.js";
 import { EmptyFileError, FileTooLargeError, UnsupportedMediaTypeError, UploadInterruptedError } from "./errors.js";
@@ -62,19 +62,23 @@ export async function receiveImage(file: IncomingFile, storage: LocalImageStorag
 async function streamToDisk(source: Readable, path: string, maxBytes: number): Promise<{ byteSize: number; sha256: string }> {
   const hash = createHash("sha256");
   let byteSize = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
+  // Iterated, not piped: the upload library unpipes the stream when its own
+  // limit is hit, which would stall a pipe. Past our limit, keep reading but
+  // write nothing, so the client gets our error rather than a reset.
+  async function* meter(chunks: AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
       byteSize += chunk.length;
-      if (byteSize > maxBytes) return callback(tooLarge(maxBytes));
+      if (byteSize > maxBytes) continue;
       hash.update(chunk);
-      callback(null, chunk);
-    },
-  });
+      yield chunk;
+    }
+  }
   try {
     await pipeline(source, meter, createWriteStream(path, { flags: "wx" }));
   } catch (error) {
     throw asUploadError(error, maxBytes);
   }
+  if (byteSize > maxBytes) throw tooLarge(maxBytes);
   return { byteSize, sha256: hash.digest("hex") };
 }
 

@@ -10,9 +10,10 @@ export async function probeImage(path: string, maxPixels: number): Promise<{ wid
   const options = { limitInputPixels: maxPixels, failOn: "truncated" as const };
   let metadata: Metadata;
   try {
-    metadata = await sharp(path, options).metadata();
+    // Header only: nothing is decoded yet, so no pixel limit is needed to read it.
+    metadata = await sharp(path, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw new InvalidImageError("The image could not be read: its data is corrupt.", {}, { cause: error });
+    throw new InvalidImageError("The image could not be read: it is truncated or corrupt.", {}, { cause: error });
   }
   const width = metadata.autoOrient?.width ?? metadata.width;
   const height = metadata.autoOrient?.height ?? metadata.height;

@@ -10,6 +10,7 @@ import { graphqlUploadExpress } from "graphql-upload-minimal";
 import type { RequestContext } from "../graphql/context.js";
 import { createErrorFormatter, type ErrorLogger } from "../graphql/format-error.js";
 import { PHOTO_ROUTE } from "../graphql/photo/photo.resolver.js";
+import { drainUnreadUploads } from "./drain-uploads.js";
 import { renderMetrics, type MetricsSource } from "./metrics.js";
 
 export interface HttpServerOptions {
@@ -57,6 +58,7 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     express.json({ limit: "1mb" }),
     // One byte over our own limit, so intake (which reports it clearly) sees the overflow first.
     graphqlUploadExpress({ maxFileSize: options.maxUploadBytes + 1, maxFiles: 4 }),
+    drainUnreadUploads,
     expressMiddleware(apollo, { context: options.context }),
   );
 

@@ -2,7 +2,7 @@ import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
 import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
 import type { Product } from "../../catalog/product.entity.js";
 import type { RequestContext } from "../context.js";
-import { awaitUpload } from "../upload.js";
+import { toIncomingFile } from "../upload.js";
 import { ProductType } from "./product.type.js";
 
 @Resolver()
@@ -12,9 +12,9 @@ export class AddProductResolver {
   })
   async addProduct(
     @Arg("sourceUrl", () => String, { description: "The product's page (http or https); unique." }) sourceUrl: string,
-    @Arg("image", () => GraphQLUpload) image: Promise<FileUpload>,
+    @Arg("image", () => GraphQLUpload) image: FileUpload,
     @Ctx() ctx: RequestContext,
   ): Promise<Product> {
-    return ctx.catalog.addProduct(sourceUrl, await awaitUpload(image));
+    return ctx.catalog.addProduct(sourceUrl, toIncomingFile(image));
   }
 }

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Int, Mutation, Resolver } from "type-graphql";
 import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
 import type { RequestContext } from "../context.js";
-import { awaitUpload } from "../upload.js";
+import { toIncomingFile } from "../upload.js";
 import { SimilarProductsType } from "./product-match.type.js";
 
 @Resolver()
@@ -10,11 +10,11 @@ export class FindSimilarProductsResolver {
     description: "Analyses a query photo (multipart request; not stored) and returns the products that look most like it.",
   })
   async findSimilarProducts(
-    @Arg("image", () => GraphQLUpload) image: Promise<FileUpload>,
+    @Arg("image", () => GraphQLUpload) image: FileUpload,
     @Arg("limit", () => Int, { defaultValue: 10, description: "From 1 to 100." }) limit: number,
     @Ctx() ctx: RequestContext,
   ): Promise<SimilarProductsType> {
-    const found = await ctx.catalog.findSimilarProducts(await awaitUpload(image), limit);
+    const found = await ctx.catalog.findSimilarProducts(toIncomingFile(image), limit);
     return { queryFeatures: found.features, queryTags: found.tags, matches: found.matches };
   }
 }

@@ -1,0 +1,36 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { io } from "@tensorflow/tfjs-core";
+
+interface GraphModelJson {
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  modelTopology: object;
+  signature?: object;
+  weightsManifest: io.WeightsManifestConfig;
+}
+
+/** A tf.io handler that reads a converted graph model (model.json + .bin shards) from disk. */
+export function graphModelFromFiles(modelJsonPath: string): io.IOHandler {
+  return {
+    async load(): Promise<io.ModelArtifacts> {
+      const model = JSON.parse(await readFile(modelJsonPath, "utf8")) as GraphModelJson;
+      if (!model.modelTopology || !Array.isArray(model.weightsManifest)) {
+        throw new Error(`${path.basename(modelJsonPath)} is not a TensorFlow.js graph model.`);
+      }
+      const folder = path.dirname(modelJsonPath);
+      const shardPaths = model.weightsManifest.flatMap((group) => group.paths);
+      const shards = await Promise.all(shardPaths.map((shard) => readFile(path.join(folder, shard))));
+      return {
+        format: model.format,
+        generatedBy: model.generatedBy,
+        convertedBy: model.convertedBy,
+        modelTopology: model.modelTopology,
+        signature: model.signature,
+        weightSpecs: model.weightsManifest.flatMap((group) => group.weights),
+        weightData: shards.map((shard) => shard.buffer.slice(shard.byteOffset, shard.byteOffset + shard.byteLength) as ArrayBuffer),
+      };
+    },
+  };
+}

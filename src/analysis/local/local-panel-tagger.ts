@@ -1,0 +1,112 @@
+import { TaggerInvalidResponseError, TaggerUnavailableError } from "../errors.js";
+import { imageFeaturesSchema, type ImageFeatures } from "../features.js";
+import type { AnalyzeOptions, ImageInput, Tagger, TaggerHealth } from "../tagger.js";
+import { ImageAnalysisFailedError, LocalTaggerFailedError } from "./errors.js";
+import type { PanelStep } from "./panel-steps.js";
+import { spawnPanelThread } from "./panel-thread.js";
+import type { PanelJob, PanelJobResult } from "./panel-worker.js";
+import type { SerializedError } from "./workers/job-protocol.js";
+import { WorkerPool } from "./workers/worker-pool.js";
+
+/** The slice of a pino logger the tagger uses. */
+export interface LocalPanelLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface LocalPanelTaggerOptions {
+  /** Worker threads, each with its own copy of the models (about 150 MB each). */
+  workers: number;
+  /** Load the models at start (health is not ready until then) rather than on the first analysis. */
+  preload: boolean;
+  ocr: boolean;
+  logger?: LocalPanelLogger | undefined;
+  /** Decoding refuses images with more pixels; media intake has usually refused them already. */
+  maxImagePixels?: number | undefined;
+}
+
+export interface LocalPanelStats {
+  analysesDone: number;
+  /** TensorFlow.js tensors alive in the thread that ran the last analysis, after it. */
+  liveTensorsAfterLastAnalysis: number | null;
+  replacedWorkers: number;
+}
+
+/** The local tagger, with a debug view for tests and diagnostics. */
+export interface LocalPanelTagger extends Tagger {
+  stats(): LocalPanelStats;
+}
+
+const TAGGER_NAME = "local";
+const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
+
+/**
+ * The offline "panel of experts": an object detector, a colour analyst and a
+ * text reader run side by side on each photo in worker threads, and their
+ * findings are fused into ImageFeatures. Nothing leaves the machine.
+ */
+export function createLocalPanelTagger(options: LocalPanelTaggerOptions): LocalPanelTagger {
+  const { logger } = options;
+  const maxPixels = options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+  const pool = new WorkerPool<PanelJob, PanelJobResult, PanelStep>({
+    size: options.workers,
+    spawn: () => spawnPanelThread({ ocr: options.ocr }),
+    warmUp: options.preload,
+    reviveError,
+    crashError: (detail) => new LocalTaggerFailedError(`A local tagger worker died during the analysis: ${detail}`),
+    unavailableError: (reason) => new TaggerUnavailableError(`The local tagger is unavailable: ${reason}`),
+    logger,
+  });
+  const stats: LocalPanelStats = { analysesDone: 0, liveTensorsAfterLastAnalysis: null, replacedWorkers: 0 };
+
+  async function analyze(image: ImageInput, analyzeOptions: AnalyzeOptions = {}): Promise<ImageFeatures> {
+    const result = await pool.run(
+      { path: image.path, maxPixels },
+      { signal: analyzeOptions.signal, onProgress: (step) => analyzeOptions.onStep?.(step) },
+    );
+    stats.analysesDone++;
+    stats.liveTensorsAfterLastAnalysis = result.liveTensors;
+    logger?.info({ sha256: image.sha256, timingsMs: roundTimings(result.timings) }, "local tagger analysed an image");
+    const checked = imageFeaturesSchema.safeParse(result.features);
+    if (!checked.success) {
+      throw new TaggerInvalidResponseError("The local tagger built features that do not match the schema.", {
+        path: checked.error.issues[0]?.path.join("."),
+      });
+    }
+    return checked.data;
+  }
+
+  function health(): TaggerHealth {
+    const state = pool.health();
+    if (state.brokenReason) return { name: TAGGER_NAME, ready: false, detail: state.brokenReason };
+    if (state.warmUpError) return { name: TAGGER_NAME, ready: false, detail: `models failed to load: ${state.warmUpError}` };
+    const loaded = `models loaded in ${state.warm} of ${state.size} workers`;
+    if (!options.preload) return { name: TAGGER_NAME, ready: true, detail: `lazy: models load on first use; ${loaded}` };
+    return { name: TAGGER_NAME, ready: state.warm === state.size, detail: loaded };
+  }
+
+  return {
+    name: TAGGER_NAME,
+    analyze,
+    health,
+    close: () => pool.close(),
+    stats: () => ({ ...stats, replacedWorkers: pool.health().replacedWorkers }),
+  };
+}
+
+/** Errors come back from a thread as data; the known codes become their typed errors again. */
+function reviveError(error: SerializedError): Error {
+  const details = error.details ?? {};
+  switch (error.code) {
+    case "IMAGE_ANALYSIS_FAILED":
+      return new ImageAnalysisFailedError(error.message, details);
+    case "TAGGER_UNAVAILABLE":
+      return new TaggerUnavailableError(error.message, details);
+    default:
+      return new LocalTaggerFailedError(`The local tagger failed unexpectedly: ${error.message}`, { error: error.name });
+  }
+}
+
+function roundTimings(timings: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(timings).map(([step, ms]) => [step, Math.round(ms)]));
+}

@@ -1,0 +1,46 @@
+import { workerData } from "node:worker_threads";
+import { TaggerUnavailableError } from "../errors.js";
+import type { ImageFeatures } from "../features.js";
+import { liveTensorCount } from "./detector/centernet-detector.js";
+import { analysePhoto, loadExperts, type PanelExperts, type PanelTimings } from "./panel.js";
+import type { PanelStep } from "./panel-steps.js";
+import { serveJobs } from "./workers/job-server.js";
+
+/** What the tagger sends a panel thread, and what it gets back. */
+export interface PanelWorkerData {
+  ocr: boolean;
+}
+export interface PanelJob {
+  path: string;
+  maxPixels: number;
+}
+export interface PanelJobResult {
+  features: ImageFeatures;
+  timings: PanelTimings;
+  /** TensorFlow.js tensors alive in the thread after the job: flat unless something leaks. */
+  liveTensors: number;
+}
+
+const { ocr } = workerData as PanelWorkerData;
+let experts: Promise<PanelExperts> | undefined;
+
+// Loaded once per thread; a failed load is tried again by the next job.
+function loadedExperts(): Promise<PanelExperts> {
+  experts ??= loadExperts({ ocr }).catch((error: unknown) => {
+    experts = undefined;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TaggerUnavailableError(`The local tagger could not load its models: ${reason}`, {}, { cause: error });
+  });
+  return experts;
+}
+
+serveJobs<PanelJob, PanelJobResult, PanelStep>({
+  warmUp: async () => {
+    await loadedExperts();
+  },
+  run: async (job, progress) => {
+    const loaded = await loadedExperts();
+    const { features, timings } = await analysePhoto(job.path, loaded, { maxPixels: job.maxPixels, onStep: progress });
+    return { features, timings, liveTensors: liveTensorCount() };
+  },
+});

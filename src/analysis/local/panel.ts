@@ -1,0 +1,62 @@
+import { performance } from "node:perf_hooks";
+import type { ImageFeatures } from "../features.js";
+import { objectColours, wholeImageColours } from "./colour/colour-analyst.js";
+import { CenterNetDetector } from "./detector/centernet-detector.js";
+import { fuseEvidence } from "./fusion.js";
+import type { PanelStep } from "./panel-steps.js";
+import { decodeRgbImage } from "./rgb-image.js";
+import { TextReader } from "./text/text-reader.js";
+
+
+/** The loaded experts of one thread. The colour analyst needs no model. */
+export interface PanelExperts {
+  detector: CenterNetDetector;
+  /** null when OCR is switched off. */
+  reader: TextReader | null;
+}
+
+export type PanelTimings = Record<PanelStep | "decode" | "total", number>;
+
+export async function loadExperts(options: { ocr: boolean }): Promise<PanelExperts> {
+  const [detector, reader] = await Promise.all([CenterNetDetector.load(), options.ocr ? TextReader.start() : null]);
+  return { detector, reader };
+}
+
+export async function closeExperts(experts: PanelExperts): Promise<void> {
+  experts.detector.dispose();
+  await experts.reader?.stop();
+}
+
+/**
+ * Decodes the photo once and runs the experts side by side: the detector on
+ * this thread (wasm), OCR on tesseract's own thread, colour sampling on
+ * libuv's pool. Box colours wait for the detector's boxes.
+ */
+export async function analysePhoto(
+  filePath: string,
+  experts: PanelExperts,
+  options: { maxPixels: number; onStep: (step: PanelStep) => void },
+): Promise<{ features: ImageFeatures; timings: PanelTimings }> {
+  const started = performance.now();
+  const image = await decodeRgbImage(filePath, options.maxPixels);
+  const decoded = performance.now();
+  const timings: PanelTimings = { decode: decoded - started, detector: 0, colour: 0, ocr: 0, total: 0 };
+  const finished = <T>(step: PanelStep, value: T): T => {
+    timings[step] = performance.now() - decoded;
+    options.onStep(step);
+    return value;
+  };
+
+  const detecting = experts.detector.detect(image).then((detections) => finished("detector", detections));
+  const wholeImageReading = wholeImageColours(image);
+  const colouring = Promise.all([detecting, wholeImageReading]).then(async ([detections, wholeImage]) => {
+    const boxes = await Promise.all(detections.map((detection) => objectColours(image, detection.box, wholeImage.exposureGain)));
+    return finished("colour", { wholeImage, boxes });
+  });
+  const reading = experts.reader ? experts.reader.read(image).then((words) => finished("ocr", words)) : Promise.resolve([]);
+
+  const [detections, colours, words] = await Promise.all([detecting, colouring, reading]);
+  const features = fuseEvidence({ detections, detectionColours: colours.boxes, wholeImage: colours.wholeImage, words });
+  timings.total = performance.now() - started;
+  return { features, timings };
+}

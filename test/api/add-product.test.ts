@@ -1,0 +1,202 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
+import { fixtureUpload, type UploadPart } from "../support/graphql-client.js";
+import { features, pngDeclaring, sha256, solidPng } from "../support/images.js";
+import { startTestApp, type TestApp } from "../support/test-app.js";
+
+const ADD_PRODUCT = /* GraphQL */ `
+  mutation AddProduct($sourceUrl: String!, $image: Upload!) {
+    addProduct(sourceUrl: $sourceUrl, image: $image) {
+      id sourceUrl tags createdAt
+      photos { id url mimeType width height byteSize sha256 features { mainObjects { objectType attributes { kind value } } } }
+    }
+  }`;
+
+const MAX_UPLOAD_BYTES = 600_000;
+const MAX_IMAGE_PIXELS = 2_000_000;
+
+let llm: ChatCompletionsServer;
+let api: TestApp;
+let counter = 0;
+const nextUrl = () => `https://shop.example/products/${++counter}`;
+
+beforeAll(async () => {
+  llm = await startChatCompletionsServer();
+  api = await startTestApp({
+    TAGGER: "openai",
+    OPENAI_BASE_URL: llm.baseUrl,
+    OPENAI_TIMEOUT_MS: "1000",
+    OPENAI_MAX_RETRIES: "1",
+    MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+    MAX_IMAGE_PIXELS: String(MAX_IMAGE_PIXELS),
+  });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await llm?.stop();
+});
+
+beforeEach(async () => {
+  await llm.reset();
+  await llm.setDefault({ kind: "features", features: features({ box: ["brown"] }) });
+});
+
+const addProduct = (image: UploadPart, sourceUrl = nextUrl()) => api.client.upload(ADD_PRODUCT, { sourceUrl, image: null }, [image]);
+
+/** Runs a failing request and checks it left no file and no row behind. */
+async function expectRejected(request: () => Promise<{ errors?: Array<{ message: string; extensions?: Record<string, any> }> }>, code: string) {
+  const filesBefore = await api.storedFiles();
+  const rowsBefore = await api.rowCounts();
+  const response = await request();
+  expect(response.errors?.[0]?.extensions?.code, JSON.stringify(response.errors)).toBe(code);
+  expect(response.errors?.[0]?.message.length).toBeGreaterThan(10);
+  expect(await api.storedFiles()).toEqual(filesBefore);
+  expect(await api.rowCounts()).toEqual(rowsBefore);
+  return response.errors![0]!;
+}
+
+describe("addProduct", () => {
+  it("stores the photo, tags it and returns the product", async () => {
+    const coffee = await fixtureUpload("coffee.png");
+    await llm.script(sha256(coffee.bytes), [{ kind: "features", features: features({ Cups: ["Red", "white"] }, ["Minimalist"]) }]);
+    const response = await addProduct(coffee, "https://shop.example/coffee");
+    expect(response.errors).toBeUndefined();
+    const product = response.data!.addProduct;
+    expect(product.sourceUrl).toBe("https://shop.example/coffee");
+    expect(product.tags).toEqual(["color:red", "color:white", "object:cup", "style:minimalist"]);
+    const [photo] = product.photos;
+    expect(photo).toMatchObject({ mimeType: "image/png", width: 600, height: 400, byteSize: coffee.bytes.length, sha256: sha256(coffee.bytes) });
+    expect(photo.features.mainObjects[0]).toEqual({ objectType: "Cups", attributes: [{ kind: "COLOR", value: "Red" }, { kind: "COLOR", value: "white" }] });
+
+    const served = await fetch(photo.url);
+    expect(served.status).toBe(200);
+    expect(Buffer.from(await served.arrayBuffer()).equals(Buffer.from(coffee.bytes))).toBe(true);
+    expect(await api.rowCounts()).toEqual({ product: 1, photo: 1 });
+    expect(await api.storedFiles()).toHaveLength(1);
+
+    const [request] = await llm.requests();
+    expect(request).toMatchObject({ imageMimeType: "image/png", imageSha256: sha256(coffee.bytes) });
+  });
+
+  it("names stored files itself, never after the upload", async () => {
+    const image = { ...(await fixtureUpload("fruits.jpg")), filename: "../../evil.jpg" };
+    const response = await addProduct(image);
+    expect(response.errors).toBeUndefined();
+    const url = new URL(response.data!.addProduct.photos[0].url);
+    expect(url.pathname).toMatch(/^\/uploads\/[0-9a-f]{2}\/[0-9a-f-]{36}\.jpg$/);
+  });
+
+  it("does not serve files that are still arriving", async () => {
+    const response = await fetch(`${api.app.url}/uploads/.incoming/anything`);
+    expect(response.status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+describe("addProduct refuses bad input and leaves nothing behind", () => {
+  it("a file that is not an image, even named .jpg", async () => {
+    const text = { variable: "variables.image", bytes: Buffer.from("hello, this is not a photo at all\n".repeat(20)), filename: "photo.jpg", contentType: "image/jpeg" };
+    const error = await expectRejected(() => addProduct(text), "UNSUPPORTED_MEDIA_TYPE");
+    expect(error.message).toContain("photo.jpg");
+  });
+
+  it("a truncated JPEG", async () => {
+    await expectRejected(async () => addProduct(await fixtureUpload("truncated.jpg")), "INVALID_IMAGE");
+  });
+
+  it("an image with more pixels than allowed (a decompression bomb)", async () => {
+    const bomb = { variable: "variables.image", bytes: pngDeclaring(50_000, 50_000), filename: "bomb.png" };
+    expect(bomb.bytes.length).toBeLessThan(2_000);
+    const error = await expectRejected(() => addProduct(bomb), "IMAGE_TOO_LARGE");
+    expect(error.extensions).toMatchObject({ width: 50_000, height: 50_000, maxPixels: MAX_IMAGE_PIXELS });
+  });
+
+  it("a file over the size limit", async () => {
+    const big = { variable: "variables.image", bytes: Buffer.concat([await solidPng(1, 2, 3), Buffer.alloc(MAX_UPLOAD_BYTES)]), filename: "big.png" };
+    await expectRejected(() => addProduct(big), "FILE_TOO_LARGE");
+  });
+
+  it("an empty file", async () => {
+    await expectRejected(() => addProduct({ variable: "variables.image", bytes: new Uint8Array(), filename: "empty.png" }), "EMPTY_FILE");
+  });
+
+  it("a file named in the map but missing from the request", async () => {
+    await expectRejected(async () => {
+      const form = new FormData();
+      form.append("operations", JSON.stringify({ query: ADD_PRODUCT, variables: { sourceUrl: nextUrl(), image: null } }));
+      form.append("map", JSON.stringify({ 0: ["variables.image"] }));
+      const response = await fetch(api.client.endpoint, { method: "POST", headers: { "apollo-require-preflight": "1" }, body: form });
+      return (await response.json()) as { errors?: [] };
+    }, "MISSING_FILE");
+  });
+
+  it("no file at all", async () => {
+    await expectRejected(() => api.client.upload(ADD_PRODUCT, { sourceUrl: nextUrl(), image: null }, []), "BAD_USER_INPUT");
+  });
+
+  it.each(["not a url", "ftp://files.example/x", "/relative/path", "https://"])("a malformed sourceUrl: %s", async (sourceUrl) => {
+    await expectRejected(async () => addProduct(await fixtureUpload("chelsea.png"), sourceUrl), "BAD_USER_INPUT");
+  });
+
+  it("a sourceUrl that is already in the catalogue", async () => {
+    const first = await addProduct({ variable: "variables.image", bytes: await solidPng(200, 10, 10), filename: "a.png" }, "https://shop.example/dup");
+    expect(first.errors).toBeUndefined();
+    const error = await expectRejected(
+      async () => addProduct({ variable: "variables.image", bytes: await solidPng(10, 200, 10), filename: "b.png" }, "https://SHOP.example/dup"),
+      "DUPLICATE_SOURCE_URL",
+    );
+    expect(error.extensions?.existingProductId).toBe(first.data!.addProduct.id);
+  });
+
+  it("a request without the CSRF preflight header", async () => {
+    const response = await api.client.upload(ADD_PRODUCT, { sourceUrl: nextUrl(), image: null }, [await fixtureUpload("chelsea.png")], {});
+    expect(response.status).toBe(400);
+    expect(await api.storedFiles()).not.toContainEqual(expect.stringContaining(".incoming"));
+  });
+});
+
+describe("addProduct when the tagger fails leaves nothing behind", () => {
+  const failures = [
+    ["a server error that persists", { kind: "status", status: 500 }, "TAGGER_UPSTREAM_ERROR"],
+    ["rate limiting that persists", { kind: "status", status: 429, headers: { "retry-after": "0" } }, "TAGGER_RATE_LIMITED"],
+    ["a reply that is not JSON", { kind: "raw", content: "{ not json" }, "TAGGER_INVALID_RESPONSE"],
+    ["a reply that breaks the schema", { kind: "raw", content: JSON.stringify({ main_objects: "cup" }) }, "TAGGER_INVALID_RESPONSE"],
+    ["a refusal", { kind: "refusal", refusal: "I cannot help with that." }, "TAGGER_REFUSED"],
+    ["a reply slower than the timeout", { kind: "delay", ms: 3_000, then: { kind: "features", features: features({ cup: [] }) } }, "TAGGER_TIMEOUT"],
+    ["a rejected key", { kind: "status", status: 401, body: { error: { message: "bad key" } } }, "TAGGER_REQUEST_REJECTED"],
+  ] as const;
+
+  it.each(failures)("%s", async (_name, reply, code) => {
+    const bytes = await solidPng(counter * 7 % 256, 99, 42);
+    await llm.script(sha256(bytes), [reply as never]);
+    await expectRejected(() => addProduct({ variable: "variables.image", bytes, filename: "x.png" }), code);
+  });
+
+  it("recovers from a transient server error by retrying", async () => {
+    const bytes = await solidPng(1, 250, 1);
+    await llm.script(sha256(bytes), [{ kind: "status", status: 503 }, { kind: "features", features: features({ lamp: ["green"] }) }]);
+    const response = await addProduct({ variable: "variables.image", bytes, filename: "lamp.png" });
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.addProduct.tags).toEqual(["color:green", "object:lamp"]);
+  });
+});
+
+describe("with no tagger configured", () => {
+  it("addProduct fails with TAGGER_UNAVAILABLE and stores nothing", async () => {
+    const bare = await startTestApp({ TAGGER: "none" });
+    try {
+      const response = await bare.client.upload(ADD_PRODUCT, { sourceUrl: nextUrl(), image: null }, [await fixtureUpload("chelsea.png")]);
+      expect(response.errors?.[0]?.extensions?.code).toBe("TAGGER_UNAVAILABLE");
+      expect(await bare.storedFiles()).toEqual([]);
+      expect(await bare.rowCounts()).toEqual({ product: 0, photo: 0 });
+    } finally {
+      await bare.stop();
+    }
+  });
+});
+
+it("fixture sanity: the truncated JPEG really is a cut-off JPEG", async () => {
+  const bytes = await readFile("test/fixtures/truncated.jpg");
+  expect([bytes[0], bytes[1]]).toEqual([0xff, 0xd8]);
+});
