@@ -35,6 +35,7 @@ export function normalizeTagValue(raw: string): string {
     .replace(/[^\p{L}\p{N} &'-]/gu, "")
     .trim()
     .split(" ")
+    .map((word) => word.replace(/^['&-]+|['&-]+$/g, ""))
     .filter(Boolean)
     .map((word) => SPELLING[word] ?? word);
   const last = words.pop();
@@ -63,7 +64,7 @@ export function flattenTags(features: ImageFeatures): string[] {
 export function tagsForWords(text: string): string[] {
   const words = new Set(
     text
-      .split(/[\s,;/]+/)
+      .split(/[^\p{L}\p{N}'-]+/u)
       .map(normalizeTagValue)
       .filter((word) => word.length > 0),
   );

@@ -17,20 +17,22 @@ export interface ProductCursor {
 type ProductRow = Record<string, unknown> & { matched_tags?: string[]; score?: number };
 
 /**
- * Tag overlap, in one statement. `tags && $query` is the candidate filter and
+ * Tag overlap, in one statement. `tags && query` is the candidate filter and
  * is served by the GIN index product_tags_gin, so only products sharing at
  * least one tag are read; each is scored by how many query tags it carries.
- * Ties go to the newest product.
+ * Ties go to the newest product. The tags arrive as one JSON array (the
+ * driver would spread a JS array into a list of parameters).
  */
-const SIMILAR_BY_TAG_OVERLAP = `
+export const SIMILAR_BY_TAG_OVERLAP = `
+  with query as (select array(select jsonb_array_elements_text(?::jsonb)) as tags)
   select p.*, m.matched_tags, cardinality(m.matched_tags) as score
-  from product p
+  from query q
+  join product p on p.tags && q.tags
   cross join lateral (
     select coalesce(array_agg(t order by t), '{}') as matched_tags
     from unnest(p.tags) as t
-    where t = any(?::text[])
+    where t = any(q.tags)
   ) m
-  where p.tags && ?::text[]
   order by score desc, p.created_at desc, p.id desc
   limit ?`;
 
@@ -67,7 +69,7 @@ export class ProductRepository {
 
   async findByTagOverlap(tags: readonly string[], limit: number): Promise<ScoredProduct[]> {
     if (tags.length === 0) return [];
-    const rows = await this.em.execute<ProductRow[]>(SIMILAR_BY_TAG_OVERLAP, [tags, tags, limit]);
+    const rows = await this.em.execute<ProductRow[]>(SIMILAR_BY_TAG_OVERLAP, [JSON.stringify(tags), limit]);
     return rows.map((row) => ({
       product: this.toProduct(row),
       score: Number(row.score),

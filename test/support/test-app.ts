@@ -23,12 +23,22 @@ export interface TestApp {
 /** The real app on a random port, with its own database and uploads folder. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
+  const app = await startTestAppOn(database.url, database.url, env);
+  return { ...app, stop: async () => (await app.stop(), await database.drop()) };
+}
+
+/**
+ * The app connected through `appDatabaseUrl` (a proxy, say), with the test's
+ * own assertions going straight to `databaseUrl`. The caller drops the database.
+ */
+export async function startTestAppOn(appDatabaseUrl: string, databaseUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
+  const database = { url: databaseUrl };
   const uploadsDir = await mkdtemp(path.join(tmpdir(), "lookalike-uploads-"));
   const config = loadConfig({
     NODE_ENV: "test",
     HOST: "127.0.0.1",
     PORT: "0",
-    DATABASE_URL: database.url,
+    DATABASE_URL: appDatabaseUrl,
     DATABASE_POOL_MAX: "4",
     UPLOADS_DIR: uploadsDir,
     LOG_LEVEL: "silent",
@@ -52,7 +62,6 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     sql,
     stop: async () => {
       await app.stop();
-      await database.drop();
       await rm(uploadsDir, { recursive: true, force: true });
     },
   };

@@ -15,7 +15,7 @@ export interface LocalPanelLogger {
 }
 
 export interface LocalPanelTaggerOptions {
-  /** Worker threads, each with its own copy of the models (about 150 MB each). */
+  /** Worker threads, each with its own copy of the models (roughly 250-350 MB of memory each). */
   workers: number;
   /** Load the models at start (health is not ready until then) rather than on the first analysis. */
   preload: boolean;
@@ -52,20 +52,21 @@ export function createLocalPanelTagger(options: LocalPanelTaggerOptions): LocalP
     size: options.workers,
     spawn: () => spawnPanelThread({ ocr: options.ocr }),
     warmUp: options.preload,
-    reviveError,
-    crashError: (detail) => new LocalTaggerFailedError(`A local tagger worker died during the analysis: ${detail}`),
+    reviveError: (error) => reviveError(error, logger),
+    // The pool logs what killed the thread; the caller gets no internals.
+    crashError: () => new LocalTaggerFailedError("A local tagger worker died during the analysis; a new one has taken its place."),
     unavailableError: (reason) => new TaggerUnavailableError(`The local tagger is unavailable: ${reason}`),
     logger,
   });
-  const stats: LocalPanelStats = { analysesDone: 0, liveTensorsAfterLastAnalysis: null, replacedWorkers: 0 };
+  const counters: Omit<LocalPanelStats, "replacedWorkers"> = { analysesDone: 0, liveTensorsAfterLastAnalysis: null };
 
   async function analyze(image: ImageInput, analyzeOptions: AnalyzeOptions = {}): Promise<ImageFeatures> {
     const result = await pool.run(
       { path: image.path, maxPixels },
       { signal: analyzeOptions.signal, onProgress: (step) => analyzeOptions.onStep?.(step) },
     );
-    stats.analysesDone++;
-    stats.liveTensorsAfterLastAnalysis = result.liveTensors;
+    counters.analysesDone++;
+    counters.liveTensorsAfterLastAnalysis = result.liveTensors;
     logger?.info({ sha256: image.sha256, timingsMs: roundTimings(result.timings) }, "local tagger analysed an image");
     const checked = imageFeaturesSchema.safeParse(result.features);
     if (!checked.success) {
@@ -90,21 +91,20 @@ export function createLocalPanelTagger(options: LocalPanelTaggerOptions): LocalP
     analyze,
     health,
     close: () => pool.close(),
-    stats: () => ({ ...stats, replacedWorkers: pool.health().replacedWorkers }),
+    stats: () => ({ ...counters, replacedWorkers: pool.health().replacedWorkers }),
   };
 }
 
-/** Errors come back from a thread as data; the known codes become their typed errors again. */
-function reviveError(error: SerializedError): Error {
-  const details = error.details ?? {};
-  switch (error.code) {
-    case "IMAGE_ANALYSIS_FAILED":
-      return new ImageAnalysisFailedError(error.message, details);
-    case "TAGGER_UNAVAILABLE":
-      return new TaggerUnavailableError(error.message, details);
-    default:
-      return new LocalTaggerFailedError(`The local tagger failed unexpectedly: ${error.message}`, { error: error.name });
-  }
+/**
+ * Errors come back from a thread as data. An image error becomes its typed
+ * error again; anything else is logged in full and reported without internals
+ * (its message may hold file paths), since error messages reach clients.
+ */
+function reviveError(error: SerializedError, logger: LocalPanelLogger | undefined): Error {
+  if (error.code === "IMAGE_ANALYSIS_FAILED") return new ImageAnalysisFailedError(error.message, error.details ?? {});
+  logger?.warn({ err: error }, "the local tagger failed");
+  if (error.code === "TAGGER_UNAVAILABLE") return new TaggerUnavailableError("The local tagger could not load its models.");
+  return new LocalTaggerFailedError("The local tagger failed unexpectedly.");
 }
 
 function roundTimings(timings: Record<string, number>): Record<string, number> {

@@ -7,7 +7,6 @@ import type { PanelStep } from "./panel-steps.js";
 import { decodeRgbImage } from "./rgb-image.js";
 import { TextReader } from "./text/text-reader.js";
 
-
 /** The loaded experts of one thread. The colour analyst needs no model. */
 export interface PanelExperts {
   detector: CenterNetDetector;
@@ -20,11 +19,6 @@ export type PanelTimings = Record<PanelStep | "decode" | "total", number>;
 export async function loadExperts(options: { ocr: boolean }): Promise<PanelExperts> {
   const [detector, reader] = await Promise.all([CenterNetDetector.load(), options.ocr ? TextReader.start() : null]);
   return { detector, reader };
-}
-
-export async function closeExperts(experts: PanelExperts): Promise<void> {
-  experts.detector.dispose();
-  await experts.reader?.stop();
 }
 
 /**

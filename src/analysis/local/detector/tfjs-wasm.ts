@@ -15,6 +15,9 @@ export function useWasmBackend(): Promise<void> {
     const switched = await tf.setBackend("wasm");
     if (!switched) throw new Error("The TensorFlow.js wasm backend could not be initialised.");
     await tf.ready();
-  })();
+  })().catch((error: unknown) => {
+    ready = undefined; // let a later load try again
+    throw error;
+  });
   return ready;
 }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+describe("config", () => {
+  it("runs on embedded defaults with nothing set", () => {
+    const config = loadConfig({}, "/srv/app");
+    expect(config.http.port).toBe(4000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.embedded.dataDir).toBe("/srv/app/.data/postgres");
+    expect(config.media.uploadsDir).toBe("/srv/app/uploads");
+    expect(config.tagger.mode).toBe("local");
+  });
+
+  it("switches to the OpenAI tagger when an endpoint is configured", () => {
+    expect(loadConfig({ OPENAI_API_KEY: "sk-test" }).tagger.mode).toBe("openai");
+    expect(loadConfig({ OPENAI_BASE_URL: "http://127.0.0.1:8000/v1" }).tagger.mode).toBe("openai");
+    expect(loadConfig({ OPENAI_API_KEY: "sk-test", TAGGER: "none" }).tagger.mode).toBe("none");
+  });
+
+  it.each([{ PORT: "http" }, { PORT: "70000" }, { DATABASE_URL: "not a url" }, { TAGGER: "magic" }])("refuses %j", (env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+  });
+});

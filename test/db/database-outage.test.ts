@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTcpProxy } from "../support/tcp-proxy.js";
+import { createTestDatabase } from "../support/test-database.js";
+import { startTestAppOn, type TestApp } from "../support/test-app.js";
+
+let api: TestApp;
+let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+let dropDatabase: () => Promise<void>;
+
+const PRODUCTS = `{ products(first: 1) { edges { node { id } } } }`;
+
+beforeAll(async () => {
+  const database = await createTestDatabase();
+  dropDatabase = database.drop;
+  const url = new URL(database.url);
+  proxy = await startTcpProxy(Number(url.port));
+  url.port = String(proxy.port);
+  api = await startTestAppOn(url.toString(), database.url, { TAGGER: "none" });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await proxy?.stop();
+  await dropDatabase?.();
+});
+
+describe("a database outage", () => {
+  it("is reported as DATABASE_UNAVAILABLE, and the app recovers by itself when the database returns", async () => {
+    expect((await api.client.query(PRODUCTS)).errors).toBeUndefined();
+
+    proxy.cut();
+    const during = await api.client.query(PRODUCTS);
+    expect(during.errors?.[0]?.extensions?.code).toBe("DATABASE_UNAVAILABLE");
+    expect(during.errors?.[0]?.message).toMatch(/database is unavailable/i);
+    const health = await fetch(`${api.app.url}/health`);
+    expect(health.status).toBe(503);
+
+    proxy.restore();
+    const after = await api.client.query(PRODUCTS);
+    expect(after.errors).toBeUndefined();
+    expect((await fetch(`${api.app.url}/health`)).status).toBe(200);
+  });
+});
