@@ -45,7 +45,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     await storage.init();
     await storage.sweepIncoming(STALE_INCOMING_MS);
 
-    const tagger = createTagger(config.tagger, logger.child({ component: "tagger" }));
+    const tagger = createTagger(config.tagger, config.media.maxImagePixels, logger.child({ component: "tagger" }));
     stops.push(() => tagger.close());
     const limits = {
       maxBytes: config.media.maxUploadBytes,

@@ -14,6 +14,10 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Progress of the analysis, one call per finished step (for subscriptions). */
   onStep?: (step: string) => void;
+  /** What other analysers found already, for a tagger that synthesises (the LLM over the local panel). */
+  expertFindings?: ImageFeatures;
+  /** Called when a synthesising tagger fell back to its experts' own result, with the reason. */
+  onFallback?: (reason: string) => void;
 }
 
 export interface TaggerHealth {
@@ -25,6 +29,8 @@ export interface TaggerHealth {
 /** Turns an image into ImageFeatures. Knows nothing of GraphQL or the database. */
 export interface Tagger {
   readonly name: string;
+  /** The steps reported through onStep, in order, so progress can be shown as a share. */
+  readonly steps: readonly string[];
   analyze(image: ImageInput, options?: AnalyzeOptions): Promise<ImageFeatures>;
   health(): TaggerHealth;
   close(): Promise<void>;

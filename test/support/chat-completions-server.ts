@@ -60,6 +60,8 @@ export interface ReceivedRequest {
   imageMimeType: string | null;
   imageDetail: string | null;
   systemPrompt: string | null;
+  /** The text parts of the user's message. */
+  userText: string;
   responseFormat: { type: string; name: string | null; strict: boolean; schema: unknown } | null;
   hasAuthorization: boolean;
   /** The SDK's retry counter header, when the client sends one. */
@@ -111,6 +113,16 @@ function findImage(request: ChatRequest): { sha256: string; mimeType: string; de
 function systemPromptOf(request: ChatRequest): string | null {
   const system = request.messages.find((message) => message.role === "system");
   return typeof system?.content === "string" ? system.content : null;
+}
+
+function userTextOf(request: ChatRequest): string {
+  const texts: string[] = [];
+  for (const message of request.messages.filter((m) => m.role === "user")) {
+    if (typeof message.content === "string") texts.push(message.content);
+    else if (Array.isArray(message.content))
+      for (const part of message.content) if (part?.type === "text" && typeof part.text === "string") texts.push(part.text);
+  }
+  return texts.join("\n");
 }
 
 /** Takes the next scripted reply for the image; the last one stays. */
@@ -197,6 +209,7 @@ async function handleChatCompletion(req: http.IncomingMessage, res: http.ServerR
     imageMimeType: image?.mimeType ?? null,
     imageDetail: image?.detail ?? null,
     systemPrompt: systemPromptOf(request),
+    userText: userTextOf(request),
     responseFormat: format
       ? {
           type: format.type,

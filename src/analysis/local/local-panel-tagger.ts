@@ -1,3 +1,4 @@
+import { PANEL_STEPS } from "./panel-steps.js";
 import { TaggerInvalidResponseError, TaggerUnavailableError } from "../errors.js";
 import { imageFeaturesSchema, type ImageFeatures } from "../features.js";
 import type { AnalyzeOptions, ImageInput, Tagger, TaggerHealth } from "../tagger.js";
@@ -88,6 +89,7 @@ export function createLocalPanelTagger(options: LocalPanelTaggerOptions): LocalP
 
   return {
     name: TAGGER_NAME,
+    steps: PANEL_STEPS.filter((step) => step !== "ocr" || options.ocr),
     analyze,
     health,
     close: () => pool.close(),

@@ -1,6 +1,6 @@
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import { zodResponseFormat } from "openai/helpers/zod";
-import { ATTRIBUTE_KINDS, imageFeaturesSchema } from "../features.js";
+import { ATTRIBUTE_KINDS, imageFeaturesSchema, type ImageFeatures } from "../features.js";
 
 export type ImageDetail = "low" | "high" | "auto";
 
@@ -16,7 +16,19 @@ export const SYSTEM_PROMPT = [
   "Answer with JSON that matches the schema, nothing else.",
 ].join("\n");
 
-export function buildChatRequest(model: string, imageDataUrl: string, detail: ImageDetail): ChatCompletionCreateParamsNonStreaming {
+const EXPERTS_PREAMBLE =
+  "Local expert analysers (an object detector, a colour analyst and a text reader) found the JSON below. " +
+  "They can be wrong or incomplete: keep what the photo confirms, correct what it contradicts, add what they missed.";
+
+export function buildChatRequest(
+  model: string,
+  imageDataUrl: string,
+  detail: ImageDetail,
+  expertFindings?: ImageFeatures,
+): ChatCompletionCreateParamsNonStreaming {
+  const instruction = expertFindings
+    ? `${EXPERTS_PREAMBLE}\n${JSON.stringify(expertFindings)}\nTag this product photo.`
+    : "Tag this product photo.";
   return {
     model,
     messages: [
@@ -24,7 +36,7 @@ export function buildChatRequest(model: string, imageDataUrl: string, detail: Im
       {
         role: "user",
         content: [
-          { type: "text", text: "Tag this product photo." },
+          { type: "text", text: instruction },
           { type: "image_url", image_url: { url: imageDataUrl, detail } },
         ],
       },

@@ -45,9 +45,11 @@ export function createOpenAiTagger(options: OpenAiTaggerOptions): Tagger {
     maxDelayMs: MAX_SINGLE_WAIT_MS,
   };
 
-  async function requestCompletion(image: ImageInput, signal: AbortSignal | undefined): Promise<ChatCompletion> {
+  async function requestCompletion(image: ImageInput, analyzeOptions: AnalyzeOptions): Promise<ChatCompletion> {
+    const { signal, expertFindings } = analyzeOptions;
     const bytes = await readFile(image.path);
-    const request = buildChatRequest(model, `data:${image.mimeType};base64,${bytes.toString("base64")}`, options.imageDetail);
+    const dataUrl = `data:${image.mimeType};base64,${bytes.toString("base64")}`;
+    const request = buildChatRequest(model, dataUrl, options.imageDetail, expertFindings);
     let attempts = 0;
     try {
       // Our own retry loop rather than the SDK's: we can log each retry, cap the
@@ -75,9 +77,10 @@ export function createOpenAiTagger(options: OpenAiTaggerOptions): Tagger {
 
   return {
     name: TAGGER_NAME,
+    steps: ["llm"],
     async analyze(image: ImageInput, analyzeOptions: AnalyzeOptions = {}): Promise<ImageFeatures> {
       const started = Date.now();
-      const completion = await requestCompletion(image, analyzeOptions.signal);
+      const completion = await requestCompletion(image, analyzeOptions);
       const features = featuresFromCompletion(completion);
       logger?.debug(
         { tagger: TAGGER_NAME, model, sha256: image.sha256, ms: Date.now() - started, objects: features.main_objects.length, usage: completion.usage },

@@ -1,0 +1,34 @@
+import type { Logger } from "pino";
+import type { ImageFeatures } from "./features.js";
+import type { AnalyzeOptions, ImageInput, Tagger } from "./tagger.js";
+
+/**
+ * The "multi-expert" design: the local panel analyses first, then the LLM
+ * sees the photo and the panel's findings and writes the final features. If
+ * the LLM fails, the panel's own fusion stands, and onFallback says so.
+ */
+export function createSynthesisingTagger(experts: Tagger, synthesiser: Tagger, logger: Pick<Logger, "warn">): Tagger {
+  return {
+    name: `${synthesiser.name}+${experts.name}`,
+    steps: [...experts.steps, ...synthesiser.steps],
+    async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<ImageFeatures> {
+      const findings = await experts.analyze(image, options);
+      try {
+        return await synthesiser.analyze(image, { ...options, expertFindings: findings });
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        logger.warn({ err: error, sha256: image.sha256 }, "synthesis failed; keeping the local panel's features");
+        options.onFallback?.(reason);
+        return findings;
+      }
+    },
+    health: () => {
+      const [local, remote] = [experts.health(), synthesiser.health()];
+      return { name: `${remote.name}+${local.name}`, ready: local.ready && remote.ready, detail: `${remote.detail ?? ""}; ${local.detail ?? ""}` };
+    },
+    close: async () => {
+      await Promise.all([experts.close(), synthesiser.close()]);
+    },
+  };
+}

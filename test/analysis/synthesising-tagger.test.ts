@@ -1,0 +1,51 @@
+import { readFile } from "node:fs/promises";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTagger } from "../../src/analysis/create-tagger.js";
+import type { Tagger } from "../../src/analysis/tagger.js";
+import { loadConfig } from "../../src/config.js";
+import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
+import { features, sha256 } from "../support/images.js";
+
+/** TAGGER=openai+local: the LLM synthesises over the local panel's findings, and the panel stands in when it fails. */
+
+let llm: ChatCompletionsServer;
+let tagger: Tagger;
+const image = { path: "test/fixtures/coffee.png", mimeType: "image/png", width: 600, height: 400, sha256: "" };
+
+beforeAll(async () => {
+  image.sha256 = sha256(await readFile(image.path));
+  llm = await startChatCompletionsServer();
+  const config = loadConfig({ TAGGER: "openai+local", OPENAI_BASE_URL: llm.baseUrl, OPENAI_MAX_RETRIES: "0", LOCAL_TAGGER_OCR: "false" });
+  tagger = createTagger(config.tagger, config.media.maxImagePixels, pino({ level: "silent" }));
+});
+
+afterAll(async () => {
+  await tagger?.close();
+  await llm?.stop();
+});
+
+describe("the synthesising tagger", () => {
+  it("sends the photo and the experts' findings to the LLM, and returns the LLM's features", async () => {
+    const synthesised = features({ mug: ["red"] }, ["cozy"]);
+    await llm.script(image.sha256, [{ kind: "features", features: synthesised }]);
+    const steps: string[] = [];
+    const result = await tagger.analyze(image, { onStep: (step) => steps.push(step), onFallback: () => steps.push("fallback") });
+    expect(result.main_objects[0]!.object_type).toBe("mug");
+    expect(steps).toEqual(["detector", "colour", "llm"]);
+    expect(tagger.steps).toEqual(["detector", "colour", "llm"]);
+    const [request] = await llm.requests();
+    expect(request!.userText).toMatch(/Local expert analysers/);
+    expect(request!.userText).toContain('"object_type":"cup"'); // the detector's finding, passed on
+  });
+
+  it("falls back to the panel's own fusion when the LLM fails, and says so", async () => {
+    await llm.reset();
+    await llm.script(image.sha256, [{ kind: "status", status: 500 }]);
+    let fallback = "";
+    const result = await tagger.analyze(image, { onFallback: (reason) => (fallback = reason) });
+    expect(result.main_objects.map((object) => object.object_type)).toContain("cup");
+    expect(result.main_objects[0]!.source).toBe("detector");
+    expect(fallback).not.toBe("");
+  });
+});
