@@ -1,10 +1,14 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import pino, { type Logger } from "pino";
 import { createTagger } from "./analysis/create-tagger.js";
+import { AnalysisRunner } from "./catalog/analysis-runner.js";
+import { AnalysisWatch } from "./catalog/analysis-watch.js";
 import { CatalogService } from "./catalog/catalog-service.js";
 import { ProductRepository } from "./catalog/product-repository.js";
 import type { Config } from "./config.js";
 import { startEmbeddedPostgres, type RunningPostgres } from "./db/embedded-postgres.js";
+import { startPgEventBus } from "./db/event-bus.js";
+import { AnalysisJobQueue } from "./db/job-queue.js";
 import { countStatements, createOrm, migrate } from "./db/orm.js";
 import { createContextFactory } from "./graphql/context.js";
 import { buildLookalikeSchema } from "./graphql/schema.js";
@@ -12,22 +16,36 @@ import { LocalImageStorage } from "./media/local-storage.js";
 import { startHttpServer } from "./server/http-server.js";
 
 export interface RunningApp {
+  /** Base URL of the HTTP server; empty for a worker-only process. */
   url: string;
   port: number;
   logger: Logger;
   stop(): Promise<void>;
 }
 
+export interface AppRoles {
+  /** Serve the GraphQL API over HTTP and WebSocket. */
+  http: boolean;
+  /** Run analysis jobs in this process. */
+  worker: boolean;
+}
+
 const EMBEDDED_DATABASE = "lookalike";
 const STALE_INCOMING_MS = 60 * 60 * 1000;
+const SWEEP_BATCH = 100;
 
 /**
  * The composition root: config -> database -> storage -> tagger -> services
- * -> server. Everything else takes its dependencies as arguments.
- * Shutdown runs in reverse: stop accepting and drain, release the tagger,
- * close the pool, and stop the embedded PostgreSQL last.
+ * -> server and workers. Everything else takes its dependencies as arguments.
+ * Shutdown runs in reverse: stop accepting and close sockets, finish or
+ * release in-flight jobs, release the tagger, close the pool, and stop the
+ * embedded PostgreSQL last.
  */
-export async function startApp(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningApp> {
+export async function startApp(
+  config: Config,
+  logger: Logger = pino({ level: config.logLevel }),
+  roles: AppRoles = { http: true, worker: config.jobs.runWorker },
+): Promise<RunningApp> {
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((err) => logger.error({ err }, "shutdown step failed"));
@@ -45,35 +63,69 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     await storage.init();
     await storage.sweepIncoming(STALE_INCOMING_MS);
 
+    const bus = await startPgEventBus(database.url, (sql, params) => orm.em.getConnection().execute(sql, params), logger);
+    stops.push(() => bus.close());
+    const jobs = await AnalysisJobQueue.start({ ...config.jobs, url: database.url, poolMax: 4, log: logger });
     const tagger = createTagger(config.tagger, config.media.maxImagePixels, logger.child({ component: "tagger" }));
     stops.push(() => tagger.close());
+    // Stopped before the tagger (stops run in reverse): in-flight jobs finish first.
+    stops.push(() => jobs.stop(config.shutdownTimeoutMs));
+
     const limits = {
       maxBytes: config.media.maxUploadBytes,
       maxPixels: config.media.maxImagePixels,
       taggerTimeoutMs: config.tagger.timeoutMs,
     };
-    const createCatalog = (em: EntityManager) => new CatalogService({ repository: new ProductRepository(em), storage, tagger, limits });
+    const createCatalog = (em: EntityManager) =>
+      new CatalogService({ repository: new ProductRepository(em), storage, tagger, limits, jobs, bus, logger });
 
-    const http = await startHttpServer(
-      {
-        schema: await buildLookalikeSchema(),
-        context: createContextFactory({ orm, createCatalog, publicUrl: config.http.publicUrl }),
-        uploadsDir: config.media.uploadsDir,
-        maxUploadBytes: config.media.maxUploadBytes,
-        introspection: config.env !== "production",
-        health: async () => {
-          const databaseOk = await orm.isConnected().catch(() => false);
-          return { ok: databaseOk, database: databaseOk ? "up" : "down", tagger: tagger.health() };
+    if (roles.worker) {
+      const runner = new AnalysisRunner({
+        createEntityManager: () => orm.em.fork(),
+        storage,
+        tagger,
+        bus,
+        taggerTimeoutMs: config.tagger.timeoutMs,
+        logger: logger.child({ component: "analysis" }),
+      });
+      await jobs.work(config.jobs.concurrency, (analysisId, attempt) => runner.run(analysisId, attempt));
+      stops.push(startSweep(orm, jobs, config.jobs.maintenanceIntervalSeconds, logger));
+    }
+
+    let url = "";
+    let port = 0;
+    if (roles.http) {
+      const http = await startHttpServer(
+        {
+          schema: await buildLookalikeSchema(),
+          context: createContextFactory({
+            orm,
+            createCatalog,
+            analysis: new AnalysisWatch(bus, () => new ProductRepository(orm.em.fork())),
+            publicUrl: config.http.publicUrl,
+          }),
+          uploadsDir: config.media.uploadsDir,
+          maxUploadBytes: config.media.maxUploadBytes,
+          introspection: config.http.introspection,
+          graphiql: config.http.graphiql,
+          health: async () => {
+            const databaseOk = await orm.isConnected().catch(() => false);
+            return { ok: databaseOk, database: databaseOk ? "up" : "down", tagger: tagger.health() };
+          },
+          metrics: { sqlStatements: statements.read },
+          logger,
         },
-        metrics: { sqlStatements: statements.read },
-        logger,
-      },
-      config.http.host,
-      config.http.port,
+        config.http.host,
+        config.http.port,
+      );
+      stops.push(() => http.stop());
+      ({ url, port } = http);
+    }
+    logger.info(
+      { url: url ? `${url}/graphql` : undefined, roles, tagger: tagger.name, database: database.embedded ? "embedded" : "external" },
+      "Lookalike is ready",
     );
-    stops.push(() => http.stop());
-    logger.info({ url: `${http.url}/graphql`, tagger: tagger.name, database: database.embedded ? "embedded" : "external" }, "Lookalike is ready");
-    return { url: http.url, port: http.port, logger, stop };
+    return { url, port, logger, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -89,4 +141,24 @@ async function connectDatabase(config: Config, logger: Logger): Promise<{ url: s
     log: (message) => pgLogger.debug(message.trim()),
   });
   return { url: embedded.url, embedded };
+}
+
+/**
+ * Re-sends analyses left PENDING without a job (the process died between
+ * storing a photo and queueing it). Re-sending is harmless: one job per
+ * analysis at a time. Returns the function that stops the sweep.
+ */
+function startSweep(orm: MikroORM, jobs: AnalysisJobQueue, intervalSeconds: number, logger: Logger): () => Promise<void> {
+  const sweep = async () => {
+    try {
+      const ids = await new ProductRepository(orm.em.fork()).staleUnfinishedAnalysisIds(intervalSeconds * 1000, SWEEP_BATCH);
+      for (const id of ids) await jobs.enqueue(id);
+    } catch (error) {
+      logger.warn({ err: error }, "analysis sweep failed; will try again");
+    }
+  };
+  void sweep();
+  const timer = setInterval(sweep, intervalSeconds * 1000);
+  timer.unref();
+  return async () => clearInterval(timer);
 }

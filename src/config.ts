@@ -14,6 +14,8 @@ const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 const bool = (fallback: boolean) =>
   z.preprocess(blankToUndefined, z.enum(["true", "false", "1", "0"]).default(fallback ? "true" : "false")).transform((v) => v === "true" || v === "1");
+/** A switch whose default depends on other settings: undefined when unset. */
+const optionalBool = z.preprocess(blankToUndefined, z.enum(["true", "false", "1", "0"]).optional()).transform((v) => (v === undefined ? undefined : v === "true" || v === "1"));
 
 const envSchema = z.object({
   NODE_ENV: z.preprocess(blankToUndefined, z.enum(["development", "production", "test"]).default("development")),
@@ -21,6 +23,9 @@ const envSchema = z.object({
   PORT: int(4000, 0, 65535),
   PUBLIC_URL: optionalUrl,
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+  // Both default to on, and to off when NODE_ENV=production.
+  GRAPHIQL: optionalBool,
+  INTROSPECTION: optionalBool,
 
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_MAX: int(10, 1, 200),
@@ -40,16 +45,27 @@ const envSchema = z.object({
   OPENAI_MAX_RETRIES: int(3, 0, 10),
   OPENAI_IMAGE_DETAIL: z.preprocess(blankToUndefined, z.enum(["low", "high", "auto"]).default("low")),
 
+  RUN_WORKER: bool(true),
+  WORKER_CONCURRENCY: int(2, 1, 64),
+  ANALYSIS_RETRY_LIMIT: int(3, 0, 20),
+  ANALYSIS_RETRY_DELAY_SECONDS: int(2, 1, 3600),
+  ANALYSIS_JOB_EXPIRE_SECONDS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).optional()),
+  JOB_MAINTENANCE_SECONDS: int(30, 1, 3600),
+  SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
+
   LOCAL_TAGGER_WORKERS: int(1, 1, 16),
   LOCAL_TAGGER_PRELOAD: bool(true),
   LOCAL_TAGGER_OCR: bool(true),
 });
 
+/** Every environment variable the app reads (docker-compose.yml is checked against it). */
+export const ENV_VARIABLES = Object.keys(envSchema.shape) as ReadonlyArray<keyof z.infer<typeof envSchema>>;
+
 export type TaggerMode = "local" | "openai" | "openai+local" | "none";
 
 export interface Config {
   env: "development" | "production" | "test";
-  http: { host: string; port: number; publicUrl: string | undefined };
+  http: { host: string; port: number; publicUrl: string | undefined; graphiql: boolean; introspection: boolean };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   database: {
     url: string | undefined;
@@ -57,6 +73,16 @@ export interface Config {
     embedded: { dataDir: string; port: number };
   };
   media: { uploadsDir: string; maxUploadBytes: number; maxImagePixels: number };
+  jobs: {
+    /** Whether this API process also runs analysis jobs (the default); `npm run worker` runs them alone. */
+    runWorker: boolean;
+    concurrency: number;
+    retryLimit: number;
+    retryDelaySeconds: number;
+    expireInSeconds: number;
+    maintenanceIntervalSeconds: number;
+  };
+  shutdownTimeoutMs: number;
   tagger: {
     mode: TaggerMode;
     timeoutMs: number;
@@ -88,7 +114,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
   const env = parsed.data;
   return {
     env: env.NODE_ENV,
-    http: { host: env.HOST, port: env.PORT, publicUrl: env.PUBLIC_URL?.replace(/\/+$/, "") },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ""),
+      graphiql: env.GRAPHIQL ?? env.NODE_ENV !== "production",
+      introspection: env.INTROSPECTION ?? env.NODE_ENV !== "production",
+    },
     logLevel: env.LOG_LEVEL,
     database: {
       url: env.DATABASE_URL,
@@ -100,6 +132,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
       maxImagePixels: env.MAX_IMAGE_PIXELS,
     },
+    jobs: {
+      runWorker: env.RUN_WORKER,
+      concurrency: env.WORKER_CONCURRENCY,
+      retryLimit: env.ANALYSIS_RETRY_LIMIT,
+      retryDelaySeconds: env.ANALYSIS_RETRY_DELAY_SECONDS,
+      // A job still active past the tagger's own deadline has lost its worker.
+      expireInSeconds: env.ANALYSIS_JOB_EXPIRE_SECONDS ?? Math.ceil(env.TAGGER_TIMEOUT_MS / 1000) + 30,
+      maintenanceIntervalSeconds: env.JOB_MAINTENANCE_SECONDS,
+    },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     tagger: {
       mode: env.TAGGER ?? defaultTaggerMode(env),
       timeoutMs: env.TAGGER_TIMEOUT_MS,

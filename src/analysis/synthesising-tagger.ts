@@ -10,6 +10,7 @@ import type { AnalyzeOptions, ImageInput, Tagger } from "./tagger.js";
 export function createSynthesisingTagger(experts: Tagger, synthesiser: Tagger, logger: Pick<Logger, "warn">): Tagger {
   return {
     name: `${synthesiser.name}+${experts.name}`,
+    configured: true,
     steps: [...experts.steps, ...synthesiser.steps],
     async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<ImageFeatures> {
       const findings = await experts.analyze(image, options);

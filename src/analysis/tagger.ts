@@ -29,6 +29,8 @@ export interface TaggerHealth {
 /** Turns an image into ImageFeatures. Knows nothing of GraphQL or the database. */
 export interface Tagger {
   readonly name: string;
+  /** False only for the stand-in used when no tagger is configured: work is then refused up front. */
+  readonly configured: boolean;
   /** The steps reported through onStep, in order, so progress can be shown as a share. */
   readonly steps: readonly string[];
   analyze(image: ImageInput, options?: AnalyzeOptions): Promise<ImageFeatures>;

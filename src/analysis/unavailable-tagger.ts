@@ -5,6 +5,7 @@ import type { Tagger } from "./tagger.js";
 export function createUnavailableTagger(reason: string): Tagger {
   return {
     name: "none",
+    configured: false,
     steps: [],
     analyze: async () => {
       throw new TaggerUnavailableError(`No image tagger is available: ${reason}`);

@@ -3,16 +3,6 @@ import { EntitySchema, type Ref } from "@mikro-orm/core";
 import type { ImageFeatures } from "../analysis/features.js";
 import { Product } from "./product.entity.js";
 
-export interface PhotoFacts {
-  storageKey: string;
-  mimeType: string;
-  width: number;
-  height: number;
-  byteSize: number;
-  sha256: string;
-  features: ImageFeatures;
-}
-
 export class Photo {
   id: string = randomUUID();
   product!: Ref<Product>;
@@ -22,7 +12,8 @@ export class Photo {
   height!: number;
   byteSize!: number;
   sha256!: string;
-  features!: ImageFeatures;
+  /** Null until the photo's analysis is done. */
+  features: ImageFeatures | null = null;
   createdAt: Date = new Date();
 }
 
@@ -38,7 +29,7 @@ export const photoSchema = new EntitySchema<Photo>({
     height: { type: "integer" },
     byteSize: { type: "integer" },
     sha256: { type: "text" },
-    features: { type: "json", columnType: "jsonb" },
+    features: { type: "json", columnType: "jsonb", nullable: true },
     createdAt: { type: "Date", columnType: "timestamptz" },
   },
 });

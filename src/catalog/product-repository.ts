@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { Analysis } from "./analysis.entity.js";
 import { Photo } from "./photo.entity.js";
 import { Product } from "./product.entity.js";
 
@@ -84,10 +85,28 @@ export class ProductRepository {
     return { products: rows.slice(0, first).map((row) => this.toProduct(row)), hasNextPage: rows.length > first };
   }
 
-  async insertProductWithPhoto(product: Product, photo: Photo): Promise<void> {
-    this.em.persist(product).persist(photo);
+  async analysesByProductIds(productIds: readonly string[]): Promise<Map<string, Analysis>> {
+    const analyses = await this.em.find(Analysis, { product: { $in: [...productIds] } }, { orderBy: { createdAt: "asc" } });
+    return new Map(analyses.map((analysis) => [analysis.product.id, analysis])); // the latest wins
+  }
+
+  /** Analyses still waiting after `olderThanMs`: their job may never have been sent. */
+  async staleUnfinishedAnalysisIds(olderThanMs: number, limit: number): Promise<string[]> {
+    const rows = await this.em.execute<Array<{ id: string }>>(
+      `select id from analysis where status = 'PENDING' and updated_at < now() - make_interval(secs => ?) order by created_at limit ?`,
+      [olderThanMs / 1000, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async flush(): Promise<void> {
+    await this.em.flush();
+  }
+
+  async insertProduct(product: Product, photo: Photo, analysis: Analysis): Promise<void> {
+    this.em.persist(product).persist(photo).persist(analysis);
     try {
-      await this.em.flush(); // one transaction: both rows or neither
+      await this.em.flush(); // one transaction: all rows or none
     } catch (error) {
       this.em.clear(); // drop the unsaved entities so the next query starts clean
       throw error;

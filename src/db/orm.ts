@@ -1,6 +1,7 @@
 import { MikroORM } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
 import { migrationsList } from "../../migrations/index.js";
+import { analysisSchema } from "../catalog/analysis.entity.js";
 import { photoSchema } from "../catalog/photo.entity.js";
 import { productSchema } from "../catalog/product.entity.js";
 
@@ -13,7 +14,7 @@ export interface OrmOptions {
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init({
     clientUrl: options.url,
-    entities: [productSchema, photoSchema],
+    entities: [productSchema, photoSchema, analysisSchema],
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, silent: true, snapshot: false },
     discovery: { warnWhenNoEntities: false },

@@ -2,11 +2,17 @@ import DataLoader from "dataloader";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { CatalogService } from "../catalog/catalog-service.js";
+import type { Analysis } from "../catalog/analysis.entity.js";
+import type { AnalysisWatch } from "../catalog/analysis-watch.js";
 import type { Photo } from "../catalog/photo.entity.js";
 
 export interface RequestContext {
   catalog: CatalogService;
-  loaders: { photosByProductId: DataLoader<string, Photo[]> };
+  analysis: AnalysisWatch;
+  loaders: {
+    photosByProductId: DataLoader<string, Photo[]>;
+    analysisByProductId: DataLoader<string, Analysis | null>;
+  };
   /** Absolute base of links handed to clients, such as Photo.url. */
   publicUrl: string;
 }
@@ -15,28 +21,35 @@ export interface ContextDependencies {
   orm: MikroORM;
   /** Builds the catalogue over one request's EntityManager. */
   createCatalog: (em: EntityManager) => CatalogService;
+  analysis: AnalysisWatch;
   /** Configured public URL; when absent, links are built from the request's own host. */
   publicUrl: string | undefined;
 }
 
-interface RequestLike {
+/** What links are built from: the request's scheme and Host header. */
+export interface RequestOrigin {
   protocol: string;
-  get(header: string): string | undefined;
+  host: string | undefined;
 }
 
 /** A fresh EntityManager (identity map) and fresh DataLoaders for every request. */
 export function createContextFactory(deps: ContextDependencies) {
-  return async ({ req }: { req: RequestLike }): Promise<RequestContext> => {
+  return async (origin: RequestOrigin): Promise<RequestContext> => {
     const catalog = deps.createCatalog(deps.orm.em.fork());
     return {
       catalog,
+      analysis: deps.analysis,
       loaders: {
         photosByProductId: new DataLoader(async (ids: readonly string[]) => {
           const byProduct = await catalog.photosOfProducts(ids);
           return ids.map((id) => byProduct.get(id) ?? []);
         }),
+        analysisByProductId: new DataLoader(async (ids: readonly string[]) => {
+          const byProduct = await catalog.analysesOfProducts(ids);
+          return ids.map((id) => byProduct.get(id) ?? null);
+        }),
       },
-      publicUrl: deps.publicUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`,
+      publicUrl: deps.publicUrl ?? `${origin.protocol}://${origin.host ?? "localhost"}`,
     };
   };
 }

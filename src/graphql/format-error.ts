@@ -13,8 +13,10 @@ export interface ErrorLogger {
  * their message and stable code; a database outage gets its own code; any
  * other error is logged and hidden behind INTERNAL_SERVER_ERROR.
  */
-export function createErrorFormatter(logger: ErrorLogger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+export type GraphQLErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+export function createErrorFormatter(logger: ErrorLogger): GraphQLErrorFormatter {
+  return (formatted, error) => {
     const original = unwrapResolverError(error);
     const domain = asDomainError(original);
     if (domain) {

@@ -1,14 +1,37 @@
 import "reflect-metadata";
-import { buildSchema } from "type-graphql";
+import { buildSchema, type PubSub } from "type-graphql";
 import type { GraphQLSchema } from "graphql";
+import { AnalysisProgressResolver } from "./analysis/analysis-progress.resolver.js";
+import { RetryAnalysisResolver } from "./analysis/retry-analysis.resolver.js";
 import { PhotoResolver } from "./photo/photo.resolver.js";
 import { AddProductResolver } from "./product/add-product.resolver.js";
 import { ProductResolver } from "./product/product.resolver.js";
 import { FindSimilarProductsResolver } from "./search/find-similar-products.resolver.js";
 import { SearchResolver } from "./search/search.resolver.js";
 
-export const resolvers = [ProductResolver, AddProductResolver, PhotoResolver, FindSimilarProductsResolver, SearchResolver] as const;
+export const resolvers = [
+  ProductResolver,
+  AddProductResolver,
+  PhotoResolver,
+  FindSimilarProductsResolver,
+  SearchResolver,
+  RetryAnalysisResolver,
+  AnalysisProgressResolver,
+] as const;
+
+/**
+ * type-graphql insists on a PubSub once there are subscriptions, but ours
+ * stream from the event bus through their own `subscribe` functions.
+ */
+const noTopicPubSub: PubSub = {
+  publish: () => {
+    throw new Error("subscriptions publish through the event bus");
+  },
+  subscribe: () => {
+    throw new Error("subscriptions subscribe through the event bus");
+  },
+};
 
 export function buildLookalikeSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, validate: false });
+  return buildSchema({ resolvers, validate: false, pubSub: noTopicPubSub });
 }

@@ -7,18 +7,22 @@ import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { graphqlUploadExpress } from "graphql-upload-minimal";
-import type { RequestContext } from "../graphql/context.js";
+import type { RequestContext, RequestOrigin } from "../graphql/context.js";
 import { createErrorFormatter, type ErrorLogger } from "../graphql/format-error.js";
 import { PHOTO_ROUTE } from "../graphql/photo/photo.resolver.js";
 import { drainUnreadUploads } from "./drain-uploads.js";
+import { createGraphiqlRouter } from "./graphiql/graphiql-router.js";
+import { startSubscriptionsServer } from "./subscriptions-server.js";
 import { renderMetrics, type MetricsSource } from "./metrics.js";
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
-  context: (args: { req: express.Request }) => Promise<RequestContext>;
+  context: (origin: RequestOrigin) => Promise<RequestContext>;
   uploadsDir: string;
   maxUploadBytes: number;
   introspection: boolean;
+  /** GraphiQL for browsers at GET /graphql. */
+  graphiql: boolean;
   health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
   metrics: MetricsSource;
   logger: ErrorLogger;
@@ -31,16 +35,24 @@ export interface RunningHttpServer {
   stop(): Promise<void>;
 }
 
+const GRAPHQL_PATH = "/graphql";
+
 export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningHttpServer> {
   const app = express();
   app.disable("x-powered-by");
   const httpServer = createServer(app);
+  const formatError = createErrorFormatter(options.logger);
+  const subscriptions = startSubscriptionsServer({ httpServer, path: GRAPHQL_PATH, schema: options.schema, context: options.context, formatError });
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
     introspection: options.introspection,
     csrfPrevention: true, // uploads are multipart: clients must send apollo-require-preflight
-    formatError: createErrorFormatter(options.logger),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    formatError,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      { serverWillStart: async () => ({ drainServer: () => subscriptions.close() }) },
+    ],
   });
   await apollo.start();
 
@@ -53,13 +65,14 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
   app.get("/metrics", (_req, res) => {
     res.type("text/plain; version=0.0.4").send(renderMetrics(options.metrics));
   });
+  if (options.graphiql) app.use(createGraphiqlRouter("/graphql"));
   app.use(
-    "/graphql",
+    GRAPHQL_PATH,
     express.json({ limit: "1mb" }),
     // One byte over our own limit, so intake (which reports it clearly) sees the overflow first.
     graphqlUploadExpress({ maxFileSize: options.maxUploadBytes + 1, maxFiles: 4 }),
     drainUnreadUploads,
-    expressMiddleware(apollo, { context: options.context }),
+    expressMiddleware(apollo, { context: ({ req }) => options.context({ protocol: req.protocol, host: req.get("host") }) }),
   );
 
   await new Promise<void>((resolve, reject) => {

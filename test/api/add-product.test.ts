@@ -3,13 +3,22 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
 import { fixtureUpload, type UploadPart } from "../support/graphql-client.js";
 import { features, pngDeclaring, sha256, solidPng } from "../support/images.js";
+import { waitForAnalysis } from "../support/products.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
 const ADD_PRODUCT = /* GraphQL */ `
   mutation AddProduct($sourceUrl: String!, $image: Upload!) {
     addProduct(sourceUrl: $sourceUrl, image: $image) {
-      id sourceUrl tags createdAt
-      photos { id url mimeType width height byteSize sha256 features { mainObjects { objectType attributes { kind value } } } }
+      id sourceUrl tags createdAt analysis { status stage progress }
+      photos { id url mimeType width height byteSize sha256 features { mainObjects { objectType } } }
+    }
+  }`;
+const PRODUCT = /* GraphQL */ `
+  query ($id: ID!) {
+    product(id: $id) {
+      tags
+      analysis { status stages { stage progress } }
+      photos { features { mainObjects { objectType attributes { kind value } } } }
     }
   }`;
 
@@ -28,6 +37,8 @@ beforeAll(async () => {
     OPENAI_BASE_URL: llm.baseUrl,
     OPENAI_TIMEOUT_MS: "1000",
     OPENAI_MAX_RETRIES: "1",
+    ANALYSIS_RETRY_LIMIT: "1",
+    ANALYSIS_RETRY_DELAY_SECONDS: "1",
     MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
     MAX_IMAGE_PIXELS: String(MAX_IMAGE_PIXELS),
   });
@@ -58,17 +69,15 @@ async function expectRejected(request: () => Promise<{ errors?: Array<{ message:
 }
 
 describe("addProduct", () => {
-  it("stores the photo, tags it and returns the product", async () => {
+  it("stores the photo and returns the product at once; the analysis then tags it", async () => {
     const coffee = await fixtureUpload("coffee.png");
     await llm.script(sha256(coffee.bytes), [{ kind: "features", features: features({ Cups: ["Red", "white"] }, ["Minimalist"]) }]);
     const response = await addProduct(coffee, "https://shop.example/coffee");
     expect(response.errors).toBeUndefined();
     const product = response.data!.addProduct;
-    expect(product.sourceUrl).toBe("https://shop.example/coffee");
-    expect(product.tags).toEqual(["color:red", "color:white", "object:cup", "style:minimalist"]);
+    expect(product).toMatchObject({ sourceUrl: "https://shop.example/coffee", tags: [], analysis: { status: "PENDING", stage: "RECEIVED", progress: 0 } });
     const [photo] = product.photos;
-    expect(photo).toMatchObject({ mimeType: "image/png", width: 600, height: 400, byteSize: coffee.bytes.length, sha256: sha256(coffee.bytes) });
-    expect(photo.features.mainObjects[0]).toEqual({ objectType: "Cups", attributes: [{ kind: "COLOR", value: "Red" }, { kind: "COLOR", value: "white" }] });
+    expect(photo).toMatchObject({ mimeType: "image/png", width: 600, height: 400, byteSize: coffee.bytes.length, sha256: sha256(coffee.bytes), features: null });
 
     const served = await fetch(photo.url);
     expect(served.status).toBe(200);
@@ -76,6 +85,17 @@ describe("addProduct", () => {
     expect(await api.rowCounts()).toEqual({ product: 1, photo: 1 });
     expect(await api.storedFiles()).toHaveLength(1);
 
+    expect((await waitForAnalysis(api.client, product.id)).analysis.status).toBe("READY");
+    firstProductId = product.id;
+    const { data } = await api.client.query(PRODUCT, { id: product.id });
+    expect(data!.product.tags).toEqual(["color:red", "color:white", "object:cup", "style:minimalist"]);
+    expect(data!.product.photos[0].features.mainObjects[0]).toEqual({
+      objectType: "Cups",
+      attributes: [{ kind: "COLOR", value: "Red" }, { kind: "COLOR", value: "white" }],
+    });
+    expect(data!.product.analysis.stages.map((stage: { stage: string }) => stage.stage)).toEqual([
+      "RECEIVED", "DECODED", "STEP_LLM", "SYNTHESISED", "INDEXED", "READY",
+    ]);
     const [request] = await llm.requests();
     expect(request).toMatchObject({ imageMimeType: "image/png", imageSha256: sha256(coffee.bytes) });
   });
@@ -156,31 +176,62 @@ describe("addProduct refuses bad input and leaves nothing behind", () => {
   });
 });
 
-describe("addProduct when the tagger fails leaves nothing behind", () => {
+describe("when the tagger fails, the analysis says why", () => {
   const failures = [
-    ["a server error that persists", { kind: "status", status: 500 }, "TAGGER_UPSTREAM_ERROR"],
-    ["rate limiting that persists", { kind: "status", status: 429, headers: { "retry-after": "0" } }, "TAGGER_RATE_LIMITED"],
-    ["a reply that is not JSON", { kind: "raw", content: "{ not json" }, "TAGGER_INVALID_RESPONSE"],
-    ["a reply that breaks the schema", { kind: "raw", content: JSON.stringify({ main_objects: "cup" }) }, "TAGGER_INVALID_RESPONSE"],
-    ["a refusal", { kind: "refusal", refusal: "I cannot help with that." }, "TAGGER_REFUSED"],
-    ["a reply slower than the timeout", { kind: "delay", ms: 3_000, then: { kind: "features", features: features({ cup: [] }) } }, "TAGGER_TIMEOUT"],
-    ["a rejected key", { kind: "status", status: 401, body: { error: { message: "bad key" } } }, "TAGGER_REQUEST_REJECTED"],
+    ["a server error that persists (after retries)", { kind: "status", status: 500 }, "TAGGER_UPSTREAM_ERROR", 2],
+    ["rate limiting that persists (after retries)", { kind: "status", status: 429, headers: { "retry-after": "0" } }, "TAGGER_RATE_LIMITED", 2],
+    ["a reply that is not JSON", { kind: "raw", content: "{ not json" }, "TAGGER_INVALID_RESPONSE", 1],
+    ["a reply that breaks the schema", { kind: "raw", content: JSON.stringify({ main_objects: "cup" }) }, "TAGGER_INVALID_RESPONSE", 1],
+    ["a refusal", { kind: "refusal", refusal: "I cannot help with that." }, "TAGGER_REFUSED", 1],
+    ["a reply slower than the timeout (after retries)", { kind: "delay", ms: 3_000, then: { kind: "features", features: features({ cup: [] }) } }, "TAGGER_TIMEOUT", 2],
+    ["a rejected key", { kind: "status", status: 401, body: { error: { message: "bad key" } } }, "TAGGER_REQUEST_REJECTED", 1],
   ] as const;
 
-  it.each(failures)("%s", async (_name, reply, code) => {
-    const bytes = await solidPng(counter * 7 % 256, 99, 42);
+  it.each(failures)("%s", async (_name, reply, code, attempts) => {
+    const bytes = await solidPng((counter * 7) % 256, 99, 42);
     await llm.script(sha256(bytes), [reply as never]);
-    await expectRejected(() => addProduct({ variable: "variables.image", bytes, filename: "x.png" }), code);
+    const response = await addProduct({ variable: "variables.image", bytes, filename: "x.png" });
+    expect(response.errors).toBeUndefined();
+    const done = await waitForAnalysis(api.client, response.data!.addProduct.id);
+    expect(done.analysis).toMatchObject({ status: "FAILED", stage: "FAILED", attempts, error: { code } });
+    expect(done.analysis.error!.message.length).toBeGreaterThan(10);
+    expect(done.tags).toEqual([]); // nothing half-written: no tags until an analysis succeeds
   });
 
-  it("recovers from a transient server error by retrying", async () => {
+  it("retries a transient server error as a job, and then succeeds", async () => {
     const bytes = await solidPng(1, 250, 1);
-    await llm.script(sha256(bytes), [{ kind: "status", status: 503 }, { kind: "features", features: features({ lamp: ["green"] }) }]);
+    // Two 503s: the tagger's own retry (OPENAI_MAX_RETRIES=1) is used up, so the job is retried.
+    await llm.script(sha256(bytes), [{ kind: "status", status: 503 }, { kind: "status", status: 503 }, { kind: "features", features: features({ lamp: ["green"] }) }]);
     const response = await addProduct({ variable: "variables.image", bytes, filename: "lamp.png" });
-    expect(response.errors).toBeUndefined();
-    expect(response.data!.addProduct.tags).toEqual(["color:green", "object:lamp"]);
+    const done = await waitForAnalysis(api.client, response.data!.addProduct.id);
+    expect(done).toMatchObject({ tags: ["color:green", "object:lamp"], analysis: { status: "READY", attempts: 2, error: null } });
+  });
+
+  it("retryAnalysis re-runs a failed analysis, without duplicating rows or tags", async () => {
+    const bytes = await solidPng(5, 6, 7);
+    await llm.script(sha256(bytes), [{ kind: "raw", content: "nope" }]);
+    const response = await addProduct({ variable: "variables.image", bytes, filename: "retry.png" });
+    const id = response.data!.addProduct.id;
+    expect((await waitForAnalysis(api.client, id)).analysis.status).toBe("FAILED");
+
+    const notFailedYet = await api.client.query(`mutation ($id: ID!) { retryAnalysis(productId: $id) { id } }`, { id: products0() });
+    expect(notFailedYet.errors?.[0]?.extensions?.code).toBe("ANALYSIS_NOT_RETRYABLE");
+
+    await llm.script(sha256(bytes), [{ kind: "features", features: features({ vase: ["blue"] }) }]);
+    const rowsBefore = await api.rowCounts();
+    const retried = await api.client.query(`mutation ($id: ID!) { retryAnalysis(productId: $id) { id analysis { status } } }`, { id });
+    expect(retried.data!.retryAnalysis.analysis.status).toBe("PENDING");
+    const done = await waitForAnalysis(api.client, id);
+    expect(done).toMatchObject({ tags: ["color:blue", "object:vase"], analysis: { status: "READY", attempts: 2 } });
+    expect(await api.rowCounts()).toEqual(rowsBefore);
+    const [analyses] = await api.sql<{ count: number }>("select count(*)::int as count from analysis where product_id = $1", [id]);
+    expect(analyses!.count).toBe(1);
   });
 });
+
+/** Any product whose analysis is READY (the first test's). */
+const products0 = () => firstProductId;
+let firstProductId = "";
 
 describe("with no tagger configured", () => {
   it("addProduct fails with TAGGER_UNAVAILABLE and stores nothing", async () => {

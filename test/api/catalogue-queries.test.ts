@@ -2,10 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
 import type { GraphQLResponse } from "../support/graphql-client.js";
 import { features, sha256, solidPng } from "../support/images.js";
+import { addProductAndWait } from "../support/products.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
-
-const ADD_PRODUCT = /* GraphQL */ `
-  mutation ($sourceUrl: String!, $image: Upload!) { addProduct(sourceUrl: $sourceUrl, image: $image) { id photos { id } } }`;
 
 let llm: ChatCompletionsServer;
 let api: TestApp;
@@ -32,11 +30,9 @@ beforeAll(async () => {
   for (const [index, item] of CATALOGUE.entries()) {
     const bytes = await solidPng(index * 40, 100, 200 - index * 30);
     await llm.script(sha256(bytes), [{ kind: "features", features: item }]);
-    const response = await api.client.upload(ADD_PRODUCT, { sourceUrl: `https://shop.example/p/${index}`, image: null }, [
-      { variable: "variables.image", bytes, filename: `p${index}.png` },
-    ]);
-    expect(response.errors).toBeUndefined();
-    products.push({ id: response.data!.addProduct.id, photoId: response.data!.addProduct.photos[0].id });
+    const added = await addProductAndWait(api.client, `https://shop.example/p/${index}`, { variable: "variables.image", bytes, filename: `p${index}.png` });
+    const { data } = await api.client.query(`query ($id: ID!) { product(id: $id) { photos { id } } }`, { id: added.id });
+    products.push({ id: added.id, photoId: data!.product.photos[0].id });
   }
 });
 

@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
 import { fixtureUpload, type UploadPart } from "../support/graphql-client.js";
 import { features, sha256, solidPng } from "../support/images.js";
+import { addProductAndWait } from "../support/products.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
-const ADD_PRODUCT = /* GraphQL */ `
-  mutation ($sourceUrl: String!, $image: Upload!) { addProduct(sourceUrl: $sourceUrl, image: $image) { id } }`;
 const FIND_SIMILAR = /* GraphQL */ `
   mutation ($image: Upload!, $limit: Int) {
     findSimilarProducts(image: $image, limit: $limit) {
@@ -22,11 +21,9 @@ const ids: Record<string, string> = {};
 
 async function add(name: string, bytes: Uint8Array, tagged: ReturnType<typeof features>) {
   await llm.script(sha256(bytes), [{ kind: "features", features: tagged }]);
-  const response = await api.client.upload(ADD_PRODUCT, { sourceUrl: `https://shop.example/${name}`, image: null }, [
-    { variable: "variables.image", bytes, filename: `${name}.png` },
-  ]);
-  expect(response.errors).toBeUndefined();
-  ids[name] = response.data!.addProduct.id;
+  const added = await addProductAndWait(api.client, `https://shop.example/${name}`, { variable: "variables.image", bytes, filename: `${name}.png` });
+  expect(added.analysis.status).toBe("READY");
+  ids[name] = added.id;
 }
 
 const findSimilar = (image: UploadPart, limit?: number) => api.client.upload(FIND_SIMILAR, { image: null, limit }, [image]);

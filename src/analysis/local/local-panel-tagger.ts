@@ -89,6 +89,7 @@ export function createLocalPanelTagger(options: LocalPanelTaggerOptions): LocalP
 
   return {
     name: TAGGER_NAME,
+    configured: true,
     steps: PANEL_STEPS.filter((step) => step !== "ocr" || options.ocr),
     analyze,
     health,

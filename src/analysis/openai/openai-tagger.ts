@@ -77,6 +77,7 @@ export function createOpenAiTagger(options: OpenAiTaggerOptions): Tagger {
 
   return {
     name: TAGGER_NAME,
+    configured: true,
     steps: ["llm"],
     async analyze(image: ImageInput, analyzeOptions: AnalyzeOptions = {}): Promise<ImageFeatures> {
       const started = Date.now();

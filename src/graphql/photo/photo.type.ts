@@ -21,8 +21,8 @@ export class PhotoType {
   @Field(() => String, { description: "SHA-256 of the file, lower-case hex." })
   sha256!: string;
 
-  @Field(() => ImageFeaturesType)
-  features!: object;
+  @Field(() => ImageFeaturesType, { nullable: true, description: "Null until the photo's analysis is READY." })
+  features!: object | null;
 
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;

@@ -3,6 +3,8 @@ import type { Photo } from "../../catalog/photo.entity.js";
 import type { Product } from "../../catalog/product.entity.js";
 import { encodeCursor } from "../../catalog/cursor.js";
 import type { RequestContext } from "../context.js";
+import { AnalysisType } from "../analysis/analysis.type.js";
+import { analysisView } from "../analysis/analysis-view.js";
 import { PhotoType } from "../photo/photo.type.js";
 import { ProductConnectionType } from "./product-connection.type.js";
 import { ProductType } from "./product.type.js";
@@ -25,6 +27,12 @@ export class ProductResolver {
       edges: page.products.map((node) => ({ cursor: encodeCursor(node), node })),
       pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
     };
+  }
+
+  @FieldResolver(() => AnalysisType, { nullable: true, description: "The analysis of its latest photo; batched per request." })
+  async analysis(@Root() product: Product, @Ctx() ctx: RequestContext): Promise<AnalysisType | null> {
+    const analysis = await ctx.loaders.analysisByProductId.load(product.id);
+    return analysis ? analysisView(analysis) : null;
   }
 
   @FieldResolver(() => [PhotoType], { description: "Oldest first; batched per request, whatever the number of products." })

@@ -12,9 +12,14 @@ export class FindSimilarProductsResolver {
   async findSimilarProducts(
     @Arg("image", () => GraphQLUpload) image: FileUpload,
     @Arg("limit", () => Int, { defaultValue: 10, description: "From 1 to 100." }) limit: number,
+    @Arg("requestId", () => String, {
+      nullable: true,
+      description: "Chosen by the client to watch this query's progress with analysisProgress(requestId).",
+    })
+    requestId: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<SimilarProductsType> {
-    const found = await ctx.catalog.findSimilarProducts(toIncomingFile(image), limit);
+    const found = await ctx.catalog.findSimilarProducts(toIncomingFile(image), limit, requestId ?? null);
     return { queryFeatures: found.features, queryTags: found.tags, matches: found.matches };
   }
 }

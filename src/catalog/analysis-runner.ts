@@ -1,0 +1,112 @@
+import { stat } from "node:fs/promises";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Logger } from "pino";
+import { analyzeWithDeadline } from "../analysis/analyze-with-deadline.js";
+import { progressOf, STAGE, stepStage, type AnalysisStatus } from "../analysis/progress.js";
+import type { Tagger } from "../analysis/tagger.js";
+import { flattenTags } from "../analysis/tags.js";
+import type { EventBus } from "../db/event-bus.js";
+import type { JobAttempt } from "../db/job-queue.js";
+import { DomainError } from "../errors.js";
+import type { LocalImageStorage } from "../media/local-storage.js";
+import { Analysis } from "./analysis.entity.js";
+import { eventOf, topics } from "./analysis-events.js";
+import { Photo } from "./photo.entity.js";
+import { Product } from "./product.entity.js";
+
+export interface AnalysisRunnerDependencies {
+  createEntityManager: () => EntityManager;
+  storage: LocalImageStorage;
+  tagger: Tagger;
+  bus: EventBus;
+  taggerTimeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * Runs one analysis job: tag the stored photo, save its features and tags,
+ * and report every stage. Safe to run again for the same analysis (a retry,
+ * or a job resumed after a crash): features and tags are overwritten, never
+ * appended. Transient failures are thrown while retries remain, so the queue
+ * retries them; anything else ends the analysis as FAILED.
+ */
+export class AnalysisRunner {
+  constructor(private readonly deps: AnalysisRunnerDependencies) {}
+
+  async run(analysisId: string, attempt: JobAttempt): Promise<void> {
+    const em = this.deps.createEntityManager();
+    const analysis = await em.findOne(Analysis, { id: analysisId }, { populate: ["photo"] });
+    if (!analysis || analysis.status === "READY") return; // deleted meanwhile, or done by an earlier run
+    const report = this.reporter(em, analysis);
+    analysis.attempts += 1;
+    analysis.errorCode = null;
+    analysis.errorMessage = null;
+    try {
+      const photo = analysis.photo.getEntity();
+      await stat(this.deps.storage.pathOf(photo.storageKey));
+      await report("RUNNING", STAGE.decoded, progressOf(STAGE.decoded));
+      const steps = this.deps.tagger.steps;
+      let pending = Promise.resolve();
+      const features = await analyzeWithDeadline(this.deps.tagger, this.imageOf(photo), this.deps.taggerTimeoutMs, {
+        // Steps arrive as callbacks; their reports are chained so rows and events stay in order.
+        onStep: (step) => {
+          const index = steps.indexOf(step);
+          pending = pending.then(() => report("RUNNING", stepStage(step), progressOf(step, { index, count: steps.length })));
+        },
+        onFallback: (reason) => void (analysis.fallbackReason = reason.slice(0, 500)),
+      });
+      await pending;
+      await report("RUNNING", STAGE.synthesised, progressOf(STAGE.synthesised));
+      await this.saveFeatures(em, photo, features);
+      await report("RUNNING", STAGE.indexed, progressOf(STAGE.indexed));
+      analysis.finishedAt = new Date();
+      await report("READY", STAGE.ready, progressOf(STAGE.ready));
+      await this.deps.bus.publish(topics.productReady, { productId: analysis.product.id });
+    } catch (error) {
+      await this.recordFailure(analysis, error, attempt, report);
+    }
+  }
+
+  private imageOf(photo: Photo) {
+    const { mimeType, width, height, sha256 } = photo;
+    return { path: this.deps.storage.pathOf(photo.storageKey), mimeType, width, height, sha256 };
+  }
+
+  /** The product's tags are those of all its analysed photos. */
+  private async saveFeatures(em: EntityManager, photo: Photo, features: NonNullable<Photo["features"]>): Promise<void> {
+    photo.features = features;
+    const product = await em.findOneOrFail(Product, { id: photo.product.id });
+    const photos = await em.find(Photo, { product: photo.product.id });
+    product.tags = [...new Set(photos.flatMap((each) => (each.features ? flattenTags(each.features) : [])))].sort();
+    await em.flush();
+  }
+
+  private async recordFailure(
+    analysis: Analysis,
+    error: unknown,
+    attempt: JobAttempt,
+    report: (status: AnalysisStatus, stage: string, progress: number) => Promise<void>,
+  ): Promise<void> {
+    const domain = error instanceof DomainError ? error : null;
+    const willRetry = (domain?.transient ?? true) && attempt.retryCount < attempt.retryLimit;
+    analysis.errorCode = domain?.code ?? "INTERNAL_SERVER_ERROR";
+    analysis.errorMessage = domain?.message ?? "The analysis failed unexpectedly.";
+    this.deps.logger[domain ? "warn" : "error"]({ err: error, analysisId: analysis.id, attempt: analysis.attempts, willRetry }, "analysis failed");
+    if (willRetry) {
+      await report("PENDING", analysis.stage, analysis.progress);
+      throw error; // the queue retries it, with backoff
+    }
+    analysis.finishedAt = new Date();
+    await report("FAILED", STAGE.failed, analysis.progress);
+  }
+
+  private reporter(em: EntityManager, analysis: Analysis) {
+    return async (status: AnalysisStatus, stage: string, progress: number): Promise<void> => {
+      const now = new Date();
+      Object.assign(analysis, { status, stage, progress, updatedAt: now });
+      if (analysis.stages.at(-1)?.stage !== stage) analysis.stages = [...analysis.stages, { stage, progress, at: now.toISOString() }];
+      await em.flush();
+      await this.deps.bus.publish(topics.productAnalysis(analysis.product.id), eventOf(analysis));
+    };
+  }
+}

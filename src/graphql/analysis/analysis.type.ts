@@ -1,0 +1,93 @@
+import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+
+export enum AnalysisStatusValue {
+  PENDING = "PENDING",
+  RUNNING = "RUNNING",
+  READY = "READY",
+  FAILED = "FAILED",
+}
+registerEnumType(AnalysisStatusValue, { name: "AnalysisStatus", description: "Where a photo's analysis stands." });
+
+@ObjectType("AnalysisError", { description: "Why an analysis failed." })
+export class AnalysisErrorType {
+  @Field(() => String, { description: "A stable code, as in GraphQL errors' extensions.code." })
+  code!: string;
+
+  @Field(() => String)
+  message!: string;
+}
+
+@ObjectType("AnalysisStage", { description: "One stage an analysis went through." })
+export class AnalysisStageType {
+  @Field(() => String)
+  stage!: string;
+
+  @Field(() => Int)
+  progress!: number;
+
+  @Field(() => GraphQLISODateTime)
+  at!: Date;
+}
+
+@ObjectType("Analysis", { description: "The analysis of a product's photo, run as a durable job." })
+export class AnalysisType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => AnalysisStatusValue)
+  status!: string;
+
+  @Field(() => String, { description: "RECEIVED, DECODED, one STEP_* per tagger step, SYNTHESISED, INDEXED, then READY or FAILED." })
+  stage!: string;
+
+  @Field(() => Int, { description: "From 0 to 100." })
+  progress!: number;
+
+  @Field(() => Int, { description: "How many times the analysis has started (retries included)." })
+  attempts!: number;
+
+  @Field(() => AnalysisErrorType, { nullable: true })
+  error!: AnalysisErrorType | null;
+
+  @Field(() => String, { nullable: true, description: "Set when the LLM synthesis failed and the local panel's result was kept." })
+  fallbackReason!: string | null;
+
+  @Field(() => [AnalysisStageType])
+  stages!: AnalysisStageType[];
+
+  @Field(() => GraphQLISODateTime)
+  createdAt!: Date;
+
+  @Field(() => GraphQLISODateTime)
+  updatedAt!: Date;
+
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  finishedAt!: Date | null;
+}
+
+@ObjectType("AnalysisProgress", { description: "One step of an analysis, as it happens." })
+export class AnalysisProgressType {
+  @Field(() => ID, { nullable: true, description: "Set for a product's analysis." })
+  analysisId!: string | null;
+
+  @Field(() => ID, { nullable: true })
+  productId!: string | null;
+
+  @Field(() => String, { nullable: true, description: "Set for a findSimilarProducts query's analysis." })
+  requestId!: string | null;
+
+  @Field(() => AnalysisStatusValue)
+  status!: string;
+
+  @Field(() => String)
+  stage!: string;
+
+  @Field(() => Int)
+  progress!: number;
+
+  @Field(() => GraphQLISODateTime)
+  at!: Date;
+
+  @Field(() => AnalysisErrorType, { nullable: true })
+  error!: AnalysisErrorType | null;
+}

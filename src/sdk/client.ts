@@ -1,0 +1,79 @@
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { type DocumentNode, Kind, print } from "graphql";
+import { LookalikeRequestError, type GraphQLErrorEntry } from "./errors.js";
+import { extractFiles, multipartBody } from "./multipart.js";
+
+export interface LookalikeClientOptions {
+  /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
+  url: string;
+  /** Sent with every request (an Authorization header, say). */
+  headers?: Record<string, string>;
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/** Variables may be left out when the operation needs none. */
+type VariablesArgument<TVariables> = Record<string, never> extends TVariables ? [variables?: TVariables] : [variables: TVariables];
+
+export interface LookalikeClient {
+  /**
+   * Runs one operation and returns its data, typed from the document. Files
+   * (Blob or File) anywhere in the variables make it a multipart request.
+   * Throws LookalikeRequestError when the response carries errors.
+   */
+  request<TData, TVariables extends Record<string, unknown>>(
+    document: TypedDocumentNode<TData, TVariables>,
+    ...variables: VariablesArgument<TVariables>
+  ): Promise<TData>;
+}
+
+const printed = new WeakMap<DocumentNode, string>();
+const printOnce = (document: DocumentNode) => printed.get(document) ?? printed.set(document, print(document)).get(document)!;
+
+export function createLookalikeClient(options: LookalikeClientOptions): LookalikeClient {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  return {
+    async request<TData, TVariables extends Record<string, unknown>>(
+      document: TypedDocumentNode<TData, TVariables>,
+      ...[variables]: VariablesArgument<TVariables>
+    ): Promise<TData> {
+      const query = printOnce(document);
+      const operationName = operationNameOf(document);
+      const extracted = extractFiles(variables ?? {});
+      const headers: Record<string, string> = { accept: "application/graphql-response+json, application/json", ...options.headers };
+      let body: string | FormData;
+      if (extracted.files.size > 0) {
+        body = multipartBody({ query, operationName, variables: extracted.variables }, extracted.files);
+        // Multipart is a "simple" request to browsers; the server's CSRF prevention wants this header.
+        headers["apollo-require-preflight"] = "true";
+      } else {
+        body = JSON.stringify({ query, operationName, variables: variables ?? {} });
+        headers["content-type"] = "application/json";
+      }
+      const response = await fetchImpl(options.url, { method: "POST", headers, body });
+      return readResult<TData>(response);
+    },
+  };
+}
+
+function operationNameOf(document: DocumentNode): string | undefined {
+  const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  return operation?.kind === Kind.OPERATION_DEFINITION ? operation.name?.value : undefined;
+}
+
+async function readResult<TData>(response: Response): Promise<TData> {
+  const text = await response.text();
+  let result: { data?: TData | null; errors?: GraphQLErrorEntry[] };
+  try {
+    result = JSON.parse(text) as typeof result;
+  } catch {
+    throw new LookalikeRequestError(`HTTP ${response.status}: the response is not JSON: ${text.slice(0, 200)}`, response.status);
+  }
+  if (result.errors?.length) {
+    throw new LookalikeRequestError(result.errors.map((error) => error.message).join("; "), response.status, result.errors);
+  }
+  if (result.data === undefined || result.data === null) {
+    throw new LookalikeRequestError(`HTTP ${response.status}: the response has no data`, response.status);
+  }
+  return result.data;
+}

@@ -1,0 +1,30 @@
+/**
+ * `npm run example [photo]`: the SDK end to end against a running server
+ * (LOOKALIKE_URL, default http://localhost:4000/graphql). Uploads a photo as a
+ * product, waits for its analysis, then asks which products look like it.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { AddProductDocument, createLookalikeClient, FindSimilarProductsDocument, waitForAnalysis } from "./index.js";
+
+const url = process.env.LOOKALIKE_URL ?? "http://localhost:4000/graphql";
+const photoPath = process.argv[2] ?? fileURLToPath(new URL("../../test/fixtures/coffee.png", import.meta.url));
+
+const client = createLookalikeClient({ url });
+// The server sniffs the real type from the bytes, so no content type is needed here.
+const photo = new File([await readFile(photoPath)], path.basename(photoPath));
+
+// sourceUrl is unique in the catalogue, so every run adds a new product.
+const sourceUrl = `https://shop.example/sdk-example/${Date.now()}`;
+const { addProduct } = await client.request(AddProductDocument, { sourceUrl, image: photo });
+console.log(`Added product ${addProduct.id} (${addProduct.sourceUrl})`);
+
+const analysed = await waitForAnalysis(client, addProduct.id, { timeoutMs: 120_000 });
+console.log(`Tags: ${analysed.tags.join(", ")}`);
+
+const { findSimilarProducts } = await client.request(FindSimilarProductsDocument, { image: photo, limit: 5 });
+console.log(`Similar products (query tags: ${findSimilarProducts.queryTags.join(", ")}):`);
+for (const [rank, match] of findSimilarProducts.matches.entries()) {
+  console.log(`${rank + 1}. ${match.product.id} ${match.product.sourceUrl} score ${match.score} [${match.matchedTags.join(", ")}]`);
+}

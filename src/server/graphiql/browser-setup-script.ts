@@ -1,0 +1,106 @@
+/**
+ * The page's own script, run by the browser as it is (no build step). It
+ * reads its settings from the JSON the page embeds, and wires GraphiQL to:
+ * - HTTP for queries and mutations, and graphql-ws for subscriptions (lazy:
+ *   nothing connects until a subscription runs);
+ * - an "Upload" plugin: the file chosen there goes with every operation that
+ *   declares an Upload variable, as a GraphQL multipart request carrying the
+ *   CSRF preflight header.
+ * Plain ES2020 in a string, because the server's TypeScript has no DOM types
+ * and the built server must find it without copying files (no backticks or
+ * template substitutions inside).
+ */
+export const BROWSER_SETUP_SCRIPT = String.raw`(function () {
+  "use strict";
+  var settings = JSON.parse(document.getElementById("lookalike-graphiql-settings").textContent);
+  var React = window.React;
+  var h = React.createElement;
+  var GraphQL = window.GraphiQL.GraphQL;
+  var endpoint = new URL(settings.endpoint, window.location.href).href;
+  var wsClient = window.graphqlWs.createClient({ url: endpoint.replace(/^http/, "ws"), lazy: true, retryAttempts: 0 });
+  var httpFetcher = window.GraphiQL.createFetcher({ url: endpoint, wsClient: wsClient });
+
+  var chosenFile = null;
+  var listeners = new Set();
+  function chooseFile(file) {
+    chosenFile = file;
+    listeners.forEach(function (listener) { listener(file); });
+  }
+
+  /** The Upload variables of the operation about to run: [{ name, list }]. */
+  function uploadVariables(documentAST, operationName) {
+    if (!documentAST) return [];
+    var operations = documentAST.definitions.filter(function (d) { return d.kind === GraphQL.Kind.OPERATION_DEFINITION; });
+    var operation = operations.find(function (d) { return !operationName || (d.name && d.name.value === operationName); });
+    if (!operation) return [];
+    return (operation.variableDefinitions || []).flatMap(function (definition) {
+      var type = definition.type;
+      var list = false;
+      while (type.kind !== GraphQL.Kind.NAMED_TYPE) {
+        if (type.kind === GraphQL.Kind.LIST_TYPE) list = true;
+        type = type.type;
+      }
+      return type.name.value === "Upload" ? [{ name: definition.variable.name.value, list: list }] : [];
+    });
+  }
+
+  /** One file, at every Upload variable, per the GraphQL multipart request spec. */
+  async function postMultipart(params, uploads, headers) {
+    var variables = Object.assign({}, params.variables);
+    var paths = uploads.map(function (upload) {
+      variables[upload.name] = upload.list ? [null] : null;
+      return "variables." + upload.name + (upload.list ? ".0" : "");
+    });
+    var form = new FormData();
+    form.append("operations", JSON.stringify(Object.assign({}, params, { variables: variables })));
+    form.append("map", JSON.stringify({ 0: paths }));
+    form.append("0", chosenFile, chosenFile.name);
+    var sent = {};
+    Object.keys(headers || {}).forEach(function (key) {
+      if (key.toLowerCase() !== "content-type") sent[key] = headers[key]; // the browser sets the multipart boundary
+    });
+    sent["apollo-require-preflight"] = "true";
+    var response = await fetch(endpoint, { method: "POST", headers: sent, body: form });
+    return response.json();
+  }
+
+  function fetcher(params, options) {
+    var uploads = uploadVariables(options && options.documentAST, params.operationName);
+    if (uploads.length === 0) return httpFetcher(params, options);
+    if (!chosenFile) {
+      return Promise.resolve({ errors: [{ message: "This operation uploads a file: choose one in the Upload panel (the paperclip on the left) first." }] });
+    }
+    return postMultipart(params, uploads, options && options.headers);
+  }
+
+  function UploadIcon() {
+    return h("svg", { viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 1.5, strokeLinecap: "round", strokeLinejoin: "round", "aria-hidden": true },
+      h("path", { d: "M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" }));
+  }
+
+  function UploadPanel() {
+    var state = React.useState(chosenFile);
+    var file = state[0];
+    React.useEffect(function () {
+      listeners.add(state[1]);
+      return function () { listeners.delete(state[1]); };
+    }, []);
+    return h("div", { className: "lookalike-upload" },
+      h("div", { className: "graphiql-doc-explorer-title" }, "Upload"),
+      h("p", null, "Choose a photo. Operations with an Upload variable (addProduct, findSimilarProducts) send it as a multipart request."),
+      h("input", { type: "file", accept: "image/*", "aria-label": "Photo to upload", onChange: function (event) { chooseFile(event.target.files[0] || null); } }),
+      h("p", { className: "lookalike-upload-chosen" }, file ? "Chosen: " + file.name + " (" + Math.ceil(file.size / 1024) + " KiB)" : "No file chosen."),
+      file ? h("button", { type: "button", className: "graphiql-button", onClick: function () { chooseFile(null); } }, "Clear") : null);
+  }
+
+  var uploadPlugin = { title: "Upload", icon: UploadIcon, content: UploadPanel };
+  window.ReactDOM.createRoot(document.getElementById("graphiql")).render(
+    h(window.GraphiQL, {
+      fetcher: fetcher,
+      defaultTabs: settings.tabs,
+      plugins: [uploadPlugin],
+      defaultEditorToolsVisibility: "variables",
+    }),
+  );
+})();
+`;

@@ -1,0 +1,14 @@
+import { startApp } from "./app.js";
+import { loadConfig } from "./config.js";
+import { stopOnSignals } from "./stop-on-signals.js";
+
+/**
+ * `npm run worker`: analysis jobs only, no HTTP — the scale-out path. Several
+ * workers and API processes share one database (set DATABASE_URL).
+ */
+const config = loadConfig();
+if (!config.database.url) {
+  console.error("npm run worker needs DATABASE_URL: a worker shares the API's database, it never starts its own.");
+  process.exit(2);
+}
+stopOnSignals(await startApp(config, undefined, { http: false, worker: true }));
