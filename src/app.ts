@@ -107,6 +107,7 @@ export async function startApp(
           uploadsDir: config.media.uploadsDir,
           maxUploadBytes: config.media.maxUploadBytes,
           introspection: config.http.introspection,
+          wsInitTimeoutMs: config.wsInitTimeoutMs,
           graphiql: config.http.graphiql,
           health: async () => {
             const databaseOk = await orm.isConnected().catch(() => false);

@@ -52,6 +52,7 @@ const envSchema = z.object({
   ANALYSIS_JOB_EXPIRE_SECONDS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).optional()),
   JOB_MAINTENANCE_SECONDS: int(30, 1, 3600),
   SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
+  WS_INIT_TIMEOUT_MS: int(10_000, 100),
 
   LOCAL_TAGGER_WORKERS: int(1, 1, 16),
   LOCAL_TAGGER_PRELOAD: bool(true),
@@ -83,6 +84,8 @@ export interface Config {
     maintenanceIntervalSeconds: number;
   };
   shutdownTimeoutMs: number;
+  /** How long a WebSocket client may take to send connection_init (graphql-ws closes with 4408). */
+  wsInitTimeoutMs: number;
   tagger: {
     mode: TaggerMode;
     timeoutMs: number;
@@ -142,6 +145,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       maintenanceIntervalSeconds: env.JOB_MAINTENANCE_SECONDS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    wsInitTimeoutMs: env.WS_INIT_TIMEOUT_MS,
     tagger: {
       mode: env.TAGGER ?? defaultTaggerMode(env),
       timeoutMs: env.TAGGER_TIMEOUT_MS,

@@ -6,7 +6,9 @@ import { eventStream } from "./event-stream.js";
 import { parseId, parseRequestId } from "./ids.js";
 import type { ProductRepository } from "./product-repository.js";
 
-const isOlder = (event: AnalysisEvent, previous: AnalysisEvent) => event.at < previous.at;
+/** Older than what the subscriber has, or the very same update again (seen in the initial state and live). */
+const isStale = (event: AnalysisEvent, previous: AnalysisEvent) =>
+  event.at < previous.at || (event.at === previous.at && event.stage === previous.stage && event.status === previous.status);
 
 /** Live progress of analyses, for subscriptions. */
 export class AnalysisWatch {
@@ -29,7 +31,7 @@ export class AnalysisWatch {
         return [eventOf(analysis)];
       },
       isLast: (event) => isFinal(event.status),
-      isStale: isOlder,
+      isStale,
     });
   }
 
@@ -39,7 +41,7 @@ export class AnalysisWatch {
     return eventStream<AnalysisEvent>({
       listen: (push) => this.listen(topics.queryAnalysis(requestId), push),
       isLast: (event) => isFinal(event.status),
-      isStale: isOlder,
+      isStale,
     });
   }
 

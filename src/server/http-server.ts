@@ -21,6 +21,7 @@ export interface HttpServerOptions {
   uploadsDir: string;
   maxUploadBytes: number;
   introspection: boolean;
+  wsInitTimeoutMs: number;
   /** GraphiQL for browsers at GET /graphql. */
   graphiql: boolean;
   health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
@@ -42,7 +43,14 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
   app.disable("x-powered-by");
   const httpServer = createServer(app);
   const formatError = createErrorFormatter(options.logger);
-  const subscriptions = startSubscriptionsServer({ httpServer, path: GRAPHQL_PATH, schema: options.schema, context: options.context, formatError });
+  const subscriptions = startSubscriptionsServer({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema: options.schema,
+    context: options.context,
+    formatError,
+    initTimeoutMs: options.wsInitTimeoutMs,
+  });
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
     introspection: options.introspection,

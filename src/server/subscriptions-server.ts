@@ -15,12 +15,13 @@ export function startSubscriptionsServer(options: {
   schema: GraphQLSchema;
   context: (origin: RequestOrigin) => Promise<RequestContext>;
   formatError: GraphQLErrorFormatter;
+  initTimeoutMs: number;
 }): { close(): Promise<void> } {
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
   const cleanup = useServer(
     {
       schema: options.schema,
-      connectionInitWaitTimeout: 10_000,
+      connectionInitWaitTimeout: options.initTimeoutMs,
       context: (ctx) => options.context({ protocol: "http", host: ctx.extra.request.headers.host }),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((error) => options.formatError(error.toJSON(), error)) } : undefined,

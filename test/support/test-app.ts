@@ -33,7 +33,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
  */
 export async function startTestAppOn(appDatabaseUrl: string, databaseUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
   const database = { url: databaseUrl };
-  const uploadsDir = await mkdtemp(path.join(tmpdir(), "lookalike-uploads-"));
+  const ownsUploads = !env.UPLOADS_DIR;
+  const uploadsDir = env.UPLOADS_DIR ?? (await mkdtemp(path.join(tmpdir(), "lookalike-uploads-")));
   const config = loadConfig({
     NODE_ENV: "test",
     HOST: "127.0.0.1",
@@ -62,7 +63,7 @@ export async function startTestAppOn(appDatabaseUrl: string, databaseUrl: string
     sql,
     stop: async () => {
       await app.stop();
-      await rm(uploadsDir, { recursive: true, force: true });
+      if (ownsUploads) await rm(uploadsDir, { recursive: true, force: true });
     },
   };
 }

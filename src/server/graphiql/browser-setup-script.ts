@@ -27,10 +27,15 @@ export const BROWSER_SETUP_SCRIPT = String.raw`(function () {
     listeners.forEach(function (listener) { listener(file); });
   }
 
-  /** The Upload variables of the operation about to run: [{ name, list }]. */
-  function uploadVariables(documentAST, operationName) {
-    if (!documentAST) return [];
-    var operations = documentAST.definitions.filter(function (d) { return d.kind === GraphQL.Kind.OPERATION_DEFINITION; });
+  /** The Upload variables of the operation about to run: [{ name, list }]. Parsed from the text sent, never stale. */
+  function uploadVariables(query, operationName) {
+    var document;
+    try {
+      document = GraphQL.parse(query);
+    } catch (error) {
+      return []; // the server reports the syntax error
+    }
+    var operations = document.definitions.filter(function (d) { return d.kind === GraphQL.Kind.OPERATION_DEFINITION; });
     var operation = operations.find(function (d) { return !operationName || (d.name && d.name.value === operationName); });
     if (!operation) return [];
     return (operation.variableDefinitions || []).flatMap(function (definition) {
@@ -65,7 +70,7 @@ export const BROWSER_SETUP_SCRIPT = String.raw`(function () {
   }
 
   function fetcher(params, options) {
-    var uploads = uploadVariables(options && options.documentAST, params.operationName);
+    var uploads = params.query ? uploadVariables(params.query, params.operationName) : [];
     if (uploads.length === 0) return httpFetcher(params, options);
     if (!chosenFile) {
       return Promise.resolve({ errors: [{ message: "This operation uploads a file: choose one in the Upload panel (the paperclip on the left) first." }] });
