@@ -18,24 +18,30 @@ export interface ProductCursor {
 type ProductRow = Record<string, unknown> & { matched_tags?: string[]; score?: number };
 
 /**
- * Tag overlap, in one statement. `tags && query` is the candidate filter and
- * is served by the GIN index product_tags_gin, so only products sharing at
- * least one tag are read; each is scored by how many query tags it carries.
- * Ties go to the newest product. The tags arrive as one JSON array (the
- * driver would spread a JS array into a list of parameters).
+ * Tag overlap, in one statement. `tags && query` is the candidate filter,
+ * served by the GIN index product_tags_gin when the query's tags are rare
+ * (for common ones the planner rightly reads the table instead: it sees the
+ * tags, as they arrive as one array literal). Candidates are ranked by how
+ * many query tags they carry, newest first on ties; the matched tags are
+ * listed only for the top k.
  */
 export const SIMILAR_BY_TAG_OVERLAP = `
-  with query as (select array(select jsonb_array_elements_text(?::jsonb)) as tags)
-  select p.*, m.matched_tags, cardinality(m.matched_tags) as score
-  from query q
-  join product p on p.tags && q.tags
-  cross join lateral (
-    select coalesce(array_agg(t order by t), '{}') as matched_tags
-    from unnest(p.tags) as t
-    where t = any(q.tags)
-  ) m
-  order by score desc, p.created_at desc, p.id desc
-  limit ?`;
+  with top as (
+    select p.id, p.created_at, (select count(*) from unnest(p.tags) as t where t = any(?::text[]))::int as score
+    from product p
+    where p.tags && ?::text[]
+    order by score desc, p.created_at desc, p.id desc
+    limit ?
+  )
+  select p.*, top.score, array(select t from unnest(p.tags) as t where t = any(?::text[]) order by t) as matched_tags
+  from top
+  join product p on p.id = top.id
+  order by top.score desc, top.created_at desc, top.id desc`;
+
+/** A text[] literal; quoting every element keeps commas, braces and quotes in tags harmless. */
+export function textArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
+}
 
 /** Newest first, keyset-paginated on the (created_at, id) index. */
 const PAGE_NEWEST_FIRST = `
@@ -70,7 +76,8 @@ export class ProductRepository {
 
   async findByTagOverlap(tags: readonly string[], limit: number): Promise<ScoredProduct[]> {
     if (tags.length === 0) return [];
-    const rows = await this.em.execute<ProductRow[]>(SIMILAR_BY_TAG_OVERLAP, [JSON.stringify(tags), limit]);
+    const query = textArrayLiteral(tags);
+    const rows = await this.em.execute<ProductRow[]>(SIMILAR_BY_TAG_OVERLAP, [query, query, limit, query]);
     return rows.map((row) => ({
       product: this.toProduct(row),
       score: Number(row.score),

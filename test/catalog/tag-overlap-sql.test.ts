@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ProductRepository, SIMILAR_BY_TAG_OVERLAP } from "../../src/catalog/product-repository.js";
+import { ProductRepository, SIMILAR_BY_TAG_OVERLAP, textArrayLiteral } from "../../src/catalog/product-repository.js";
 import { createOrm, migrate } from "../../src/db/orm.js";
 import { createTestDatabase } from "../support/test-database.js";
 
@@ -76,10 +76,26 @@ describe("tag overlap scoring", () => {
     }
   });
 
+  it("takes tags with quotes, commas, braces and backslashes as they are", async () => {
+    const odd = [`text:say "hi"`, "text:a,b", "text:{x}", "text:back\\slash", "text:it's"];
+    const id = randomUUID();
+    await orm.em.getConnection().execute(
+      `insert into product (id, source_url, tags, created_at) values (?, 'https://shop.example/odd', ?::text[], now())`,
+      [id, textArrayLiteral(odd)],
+    );
+    for (const tag of odd) {
+      const [match] = await new ProductRepository(orm.em.fork()).findByTagOverlap([tag], 1);
+      expect(match?.product.id, tag).toBe(id);
+      expect(match?.matchedTags).toEqual([tag]);
+    }
+    await orm.em.getConnection().execute("delete from product where id = ?", [id]);
+  });
+
   it("is served by the GIN index on tags", async () => {
     const plan = await orm.em.fork().transactional(async (em) => {
       await em.execute("set local enable_seqscan = off"); // the tiny table would otherwise be read whole
-      return em.execute<Array<{ "QUERY PLAN": string }>>(`explain ${SIMILAR_BY_TAG_OVERLAP}`, [JSON.stringify(["object:thing1"]), 10]);
+      const query = textArrayLiteral(["object:thing1"]);
+      return em.execute<Array<{ "QUERY PLAN": string }>>(`explain ${SIMILAR_BY_TAG_OVERLAP}`, [query, query, 10, query]);
     });
     expect(plan.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(/Bitmap Index Scan on product_tags_gin/);
   });

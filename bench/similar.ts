@@ -1,0 +1,58 @@
+/**
+ * `npm run bench:similar`: ProductRepository.findByTagOverlap (one SQL
+ * statement served by the GIN index) against the naive way (load every
+ * product's tags into Node and score there), on a seeded synthetic catalogue
+ * in a database of its own, migrated with the app's migrations. See README.md.
+ */
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { createOrm, migrate } from "../src/db/orm.js";
+import { loadBenchConfig } from "./bench-config.js";
+import { provisionBenchDatabase } from "./bench-database.js";
+import { machineFacts } from "./machine-facts.js";
+import { measureQueryKind, type QueryKindResult } from "./measure-query-kind.js";
+import { buildQuerySets, QUERY_KINDS } from "./query-sets.js";
+import { printReport, writeResults, type BenchResults } from "./report.js";
+import { seedCatalog } from "./seed-catalog.js";
+
+const started = performance.now();
+const config = loadBenchConfig(process.env);
+const progress = (message: string) => console.error(`[bench] ${message}`);
+
+progress(config.databaseUrl ? "creating a fresh database on BENCH_DATABASE_URL" : "starting embedded PostgreSQL");
+const database = await provisionBenchDatabase(config.databaseUrl);
+let orm: MikroORM | undefined;
+try {
+  orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
+  // The migrator would write a schema snapshot into migrations/ for this throwaway database.
+  orm.config.set("migrations", { ...orm.config.get("migrations"), snapshot: false });
+  await migrate(orm);
+  const machine = await machineFacts(orm);
+
+  progress(`seeding ${config.products} products`);
+  const seed = await seedCatalog(database.url, config.products, config.seed);
+  const querySets = buildQuerySets(config.queries, config.seed);
+
+  const kinds: QueryKindResult[] = [];
+  for (const kind of QUERY_KINDS) {
+    progress(`measuring ${kind} queries`);
+    kinds.push(await measureQueryKind(orm, kind, querySets[kind], config));
+  }
+
+  const { databaseUrl: _secret, ...shownConfig } = config;
+  const results: BenchResults = {
+    benchmark: "similar-by-tag-overlap",
+    generatedAt: new Date().toISOString(),
+    machine,
+    database: database.description,
+    config: shownConfig,
+    seed,
+    kinds,
+    totalSeconds: (performance.now() - started) / 1000,
+  };
+  printReport(results);
+  progress(`results written to ${await writeResults(results)}`);
+  if (kinds.some((kind) => kind.mismatches.length > 0)) process.exitCode = 1;
+} finally {
+  await orm?.close();
+  await database.dispose();
+}
