@@ -1,5 +1,5 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
-import { type DocumentNode, Kind, print } from "graphql";
+import { type DocumentNode, Kind, type OperationDefinitionNode, OperationTypeNode, print } from "graphql";
 import { LookalikeRequestError, type GraphQLErrorEntry } from "./errors.js";
 import { extractFiles, multipartBody } from "./multipart.js";
 
@@ -20,6 +20,7 @@ export interface LookalikeClient {
    * Runs one operation and returns its data, typed from the document. Files
    * (Blob or File) anywhere in the variables make it a multipart request.
    * Throws LookalikeRequestError when the response carries errors.
+   * Queries and mutations only: subscriptions need graphql-ws.
    */
   request<TData, TVariables extends Record<string, unknown>>(
     document: TypedDocumentNode<TData, TVariables>,
@@ -37,8 +38,12 @@ export function createLookalikeClient(options: LookalikeClientOptions): Lookalik
       document: TypedDocumentNode<TData, TVariables>,
       ...[variables]: VariablesArgument<TVariables>
     ): Promise<TData> {
+      const operation = operationOf(document);
+      if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
+        throw new Error("subscriptions go over graphql-ws: pass print(document) to graphql-ws's client (see the README)");
+      }
       const query = printOnce(document);
-      const operationName = operationNameOf(document);
+      const operationName = operation?.name?.value;
       const extracted = extractFiles(variables ?? {});
       const headers: Record<string, string> = { accept: "application/graphql-response+json, application/json", ...options.headers };
       let body: string | FormData;
@@ -56,9 +61,8 @@ export function createLookalikeClient(options: LookalikeClientOptions): Lookalik
   };
 }
 
-function operationNameOf(document: DocumentNode): string | undefined {
-  const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
-  return operation?.kind === Kind.OPERATION_DEFINITION ? operation.name?.value : undefined;
+function operationOf(document: DocumentNode): OperationDefinitionNode | undefined {
+  return document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
 }
 
 async function readResult<TData>(response: Response): Promise<TData> {

@@ -22,3 +22,16 @@ export class LookalikeRequestError extends Error {
     return this.errors[0]?.extensions?.code;
   }
 }
+
+/** A product's analysis ended FAILED; retry it with RetryAnalysisDocument. */
+export class AnalysisFailedError extends Error {
+  constructor(
+    readonly productId: string,
+    /** Stable code, e.g. TAGGER_TIMEOUT (see README, Errors). */
+    readonly code: string,
+    message: string,
+  ) {
+    super(`analysis of product ${productId} failed: ${code}: ${message}`);
+    this.name = "AnalysisFailedError";
+  }
+}

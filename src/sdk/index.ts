@@ -7,6 +7,6 @@
  *   const { search } = await client.request(SearchDocument, { query: "red cup" });
  */
 export { createLookalikeClient, type LookalikeClient, type LookalikeClientOptions } from "./client.js";
-export { LookalikeRequestError, type GraphQLErrorEntry } from "./errors.js";
+export { AnalysisFailedError, LookalikeRequestError, type GraphQLErrorEntry } from "./errors.js";
 export { waitForAnalysis, type WaitOptions } from "./wait-for-analysis.js";
 export * from "./generated/graphql.js";

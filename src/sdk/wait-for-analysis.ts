@@ -1,4 +1,5 @@
 import type { LookalikeClient } from "./client.js";
+import { AnalysisFailedError } from "./errors.js";
 import { ProductDocument, type ProductSummaryFragment } from "./generated/graphql.js";
 
 export interface WaitOptions {
@@ -7,15 +8,18 @@ export interface WaitOptions {
 }
 
 /**
- * Polls a product until its photos are analysed (it has tags). Today
- * addProduct returns an analysed product, so this returns at once; it keeps
- * working when analysis moves to a background worker.
+ * Polls a product until its analysis is READY (returning the tagged product)
+ * or FAILED (throwing AnalysisFailedError). For push instead of polling,
+ * subscribe to AnalysisProgressDocument over graphql-ws.
  */
 export async function waitForAnalysis(client: LookalikeClient, productId: string, { timeoutMs = 60_000, intervalMs = 500 }: WaitOptions = {}): Promise<ProductSummaryFragment> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { product } = await client.request(ProductDocument, { id: productId });
-    if (product.tags.length > 0) return product;
+    const analysis = product.analysis;
+    if (analysis?.status === "READY") return product;
+    if (analysis?.status === "FAILED") throw new AnalysisFailedError(productId, analysis.error?.code ?? "UNKNOWN", analysis.error?.message ?? "no reason given");
+    if (!analysis && product.tags.length > 0) return product; // analysed before analyses were recorded
     if (Date.now() + intervalMs > deadline) throw new Error(`product ${productId} was not analysed within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

@@ -27,17 +27,23 @@ export const BROWSER_SETUP_SCRIPT = String.raw`(function () {
     listeners.forEach(function (listener) { listener(file); });
   }
 
-  /** The Upload variables of the operation about to run: [{ name, list }]. Parsed from the text sent, never stale. */
-  function uploadVariables(query, operationName) {
-    var document;
+  function parseOrNull(query) {
     try {
-      document = GraphQL.parse(query);
+      return GraphQL.parse(query);
     } catch (error) {
-      return []; // the server reports the syntax error
+      return null; // the server reports the syntax error
     }
+  }
+
+  /** The operation about to run: the one named, or else the only one. */
+  function operationToRun(document, operationName) {
     var operations = document.definitions.filter(function (d) { return d.kind === GraphQL.Kind.OPERATION_DEFINITION; });
-    var operation = operations.find(function (d) { return !operationName || (d.name && d.name.value === operationName); });
-    if (!operation) return [];
+    var named = operations.find(function (d) { return d.name && d.name.value === operationName; });
+    return named || (operations.length === 1 ? operations[0] : null);
+  }
+
+  /** The operation's Upload variables: [{ name, list }]. */
+  function uploadVariables(operation) {
     return (operation.variableDefinitions || []).flatMap(function (definition) {
       var type = definition.type;
       var list = false;
@@ -70,12 +76,19 @@ export const BROWSER_SETUP_SCRIPT = String.raw`(function () {
   }
 
   function fetcher(params, options) {
-    var uploads = params.query ? uploadVariables(params.query, params.operationName) : [];
+    var document = params.query ? parseOrNull(params.query) : null;
+    var operation = document && operationToRun(document, params.operationName);
+    if (!operation) return httpFetcher(params, options);
+    // GraphiQL reads the editor after a debounce, so right after a tab switch its operation name and
+    // document can still be the previous tab's: take both from the text actually sent.
+    params = Object.assign({}, params, { operationName: operation.name ? operation.name.value : undefined });
+    options = Object.assign({}, options, { documentAST: document });
+    var uploads = uploadVariables(operation);
     if (uploads.length === 0) return httpFetcher(params, options);
     if (!chosenFile) {
       return Promise.resolve({ errors: [{ message: "This operation uploads a file: choose one in the Upload panel (the paperclip on the left) first." }] });
     }
-    return postMultipart(params, uploads, options && options.headers);
+    return postMultipart(params, uploads, options.headers);
   }
 
   function UploadIcon() {

@@ -6,18 +6,22 @@ export interface ExampleTab {
 
 export const EXAMPLE_TABS: readonly ExampleTab[] = [
   {
+    // The first tab needs no variables JSON: graphiql 4 starts its variables editor empty, whatever the first tab holds.
     query: `# Adds a product: choose a photo in the Upload panel (the paperclip on the left),
 # then run. The photo goes up as $image in a multipart request.
-mutation AddProduct($sourceUrl: String!, $image: Upload!) {
-  addProduct(sourceUrl: $sourceUrl, image: $image) {
+# sourceUrl is unique in the catalogue: change it to add another product.
+# The analysis runs in the background: watch it in the ProductAdded tab, or query product(id).
+mutation AddProduct($image: Upload!) {
+  addProduct(sourceUrl: "https://shop.example/products/red-mug", image: $image) {
     id
     sourceUrl
     tags
+    analysis { status stage progress }
     photos { url width height }
   }
 }
 `,
-    variables: JSON.stringify({ sourceUrl: "https://shop.example/products/red-mug" }, null, 2),
+    variables: "",
   },
   {
     query: `# Finds the products that look like a photo (chosen in the Upload panel; not stored).
@@ -45,5 +49,18 @@ query Search($query: String!) {
 }
 `,
     variables: JSON.stringify({ query: "red cup" }, null, 2),
+  },
+  {
+    query: `# Over graphql-ws, until you stop it: products arrive here as their analysis completes.
+# Run it, then add a product in the first tab.
+subscription ProductAdded {
+  productAdded {
+    id
+    sourceUrl
+    tags
+  }
+}
+`,
+    variables: "",
   },
 ];

@@ -1,0 +1,155 @@
+/**
+ * `npm run bench:ingest`: uploads photos concurrently through HTTP to the app
+ * as `npm start` runs it (a child process, embedded PostgreSQL, the local
+ * tagger) and reports end-to-end throughput, upload-to-READY times, the
+ * latency of a `products` query during the ingest against the same query on
+ * the idle server (same run), and the app's peak RSS.
+ */
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { startAppProcess } from "../test/support/app-process.js";
+import { freePort } from "../test/support/free-port.js";
+import { GraphQLClient } from "../test/support/graphql-client.js";
+import { subscribe, subscriptionsClient } from "../test/support/subscriptions.js";
+import { photoVariants } from "./photo-variants.js";
+import { summarizeLatency, timed } from "./latency.js";
+
+const PHOTOS = Number(process.env.BENCH_INGEST_PHOTOS ?? 200);
+const IN_FLIGHT = Number(process.env.BENCH_INGEST_CONCURRENCY ?? PHOTOS);
+const PRODUCTS_QUERY = `{ products(first: 20) { edges { node { id tags analysis { status } } } } }`;
+const ADD_PRODUCT = `mutation ($sourceUrl: String!, $image: Upload!) { addProduct(sourceUrl: $sourceUrl, image: $image) { id } }`;
+
+const root = await mkdtemp(path.join(os.tmpdir(), "lookalike-bench-ingest-"));
+await chmod(root, 0o755);
+const app = await startAppProcess({
+  EMBEDDED_PG_DIR: path.join(root, "postgres"),
+  EMBEDDED_PG_PORT: String(await freePort()),
+  UPLOADS_DIR: path.join(root, "uploads"),
+  NODE_ENV: "production",
+  ...pick(process.env, ["TAGGER", "LOCAL_TAGGER_WORKERS", "WORKER_CONCURRENCY", "OPENAI_BASE_URL", "OPENAI_API_KEY"]),
+}).catch(async (error) => {
+  await rm(root, { recursive: true, force: true });
+  throw error;
+});
+const client = new GraphQLClient(`${app.url}/graphql`);
+const ws = subscriptionsClient(app.url);
+
+try {
+  const photos = await photoVariants(PHOTOS);
+  let peakRss = 0;
+  const sampler = setInterval(() => void sampleRss().then((rss) => (peakRss = Math.max(peakRss, rss))), 200);
+
+  const idle = await measureProductsQuery(() => false, 100);
+
+  const readyAt = new Map<string, number>();
+  const ready = subscribe<{ productAdded: { id: string } }>(ws, "subscription { productAdded { id } }");
+  await sleep(300);
+  const startedAt = new Map<string, number>();
+  let uploadErrors = 0;
+  const ingestStart = performance.now();
+  let ingesting = true;
+  const duringIngest = measureProductsQuery(() => ingesting, Number.POSITIVE_INFINITY);
+  const uploads = runPool(photos, IN_FLIGHT, async (photo, index) => {
+    const began = performance.now();
+    const response = await client.upload(ADD_PRODUCT, { sourceUrl: `https://shop.example/bench/${index}`, image: null }, [
+      { variable: "variables.image", bytes: photo.bytes, filename: photo.name },
+    ]);
+    if (response.errors) uploadErrors += 1;
+    else startedAt.set(response.data!.addProduct.id, began);
+  });
+  const uploadsDone = uploads.then(() => performance.now());
+  await uploads;
+  while (readyAt.size < startedAt.size) {
+    for (const event of ready.received) {
+      const id = event.data?.productAdded.id;
+      if (id && !readyAt.has(id)) readyAt.set(id, performance.now());
+    }
+    await sleep(20);
+  }
+  const ingestEnd = performance.now();
+  ingesting = false;
+  const busy = await duringIngest;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, await sampleRss());
+
+  const toReady = [...startedAt].map(([id, began]) => readyAt.get(id)! - began);
+  const seconds = (ingestEnd - ingestStart) / 1000;
+  const idleP95 = idle.p95Ms;
+  const result = {
+    photos: PHOTOS,
+    concurrency: IN_FLIGHT,
+    uploadErrors,
+    uploadsAcceptedInSeconds: ((await uploadsDone) - ingestStart) / 1000,
+    endToEndSeconds: seconds,
+    photosPerSecond: startedAt.size / seconds,
+    uploadToReady: summarizeLatency(toReady),
+    productsQuery: { idle, duringIngest: busy, p95Ratio: busy.p95Ms / idleP95 },
+    peakRssMiB: peakRss / 2 ** 20,
+    machine: { cpus: os.availableParallelism(), loadAverage: os.loadavg(), node: process.version },
+  };
+  printReport(result);
+} finally {
+  await ws.dispose();
+  app.child.kill("SIGTERM");
+  await new Promise((resolve) => app.child.once("exit", resolve));
+  await rm(root, { recursive: true, force: true });
+}
+
+async function measureProductsQuery(keepGoing: () => boolean, count: number) {
+  const samples: number[] = [];
+  for (let index = 0; index < count && (count !== Number.POSITIVE_INFINITY || keepGoing() || samples.length === 0); index += 1) {
+    const { result, ms } = await timed(() => client.query(PRODUCTS_QUERY));
+    if (result.errors) throw new Error(`products query failed: ${JSON.stringify(result.errors)}`);
+    samples.push(ms);
+    if (count === Number.POSITIVE_INFINITY) await sleep(25);
+  }
+  return summarizeLatency(samples);
+}
+
+async function sampleRss(): Promise<number> {
+  const text = await (await fetch(`${app.url}/metrics`)).text();
+  return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+async function runPool<T>(items: readonly T[], width: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+}
+
+function pick(source: NodeJS.ProcessEnv, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.flatMap((key) => (source[key] ? [[key, source[key]!]] : [])));
+}
+
+function printReport(result: {
+  photos: number;
+  concurrency: number;
+  uploadErrors: number;
+  uploadsAcceptedInSeconds: number;
+  endToEndSeconds: number;
+  photosPerSecond: number;
+  uploadToReady: ReturnType<typeof summarizeLatency>;
+  productsQuery: { idle: ReturnType<typeof summarizeLatency>; duringIngest: ReturnType<typeof summarizeLatency>; p95Ratio: number };
+  peakRssMiB: number;
+  machine: { cpus: number; loadAverage: number[]; node: string };
+}) {
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  console.log(`\ningest of ${result.photos} photos, ${result.concurrency} in flight (${result.machine.cpus} CPUs, load ${result.machine.loadAverage.map((l) => l.toFixed(2)).join(" ")}, node ${result.machine.node})`);
+  console.log(`  upload errors:              ${result.uploadErrors}`);
+  console.log(`  all uploads accepted after: ${result.uploadsAcceptedInSeconds.toFixed(1)} s`);
+  console.log(`  end to end:                 ${result.endToEndSeconds.toFixed(1)} s = ${result.photosPerSecond.toFixed(2)} photos/s`);
+  console.log(`  upload -> READY:            p50 ${ms(result.uploadToReady.medianMs)}, p95 ${ms(result.uploadToReady.p95Ms)}`);
+  const { idle, duringIngest, p95Ratio } = result.productsQuery;
+  console.log(`  products query, idle:       p50 ${ms(idle.medianMs)}, p95 ${ms(idle.p95Ms)} (${idle.samples} samples)`);
+  console.log(`  products query, ingesting:  p50 ${ms(duringIngest.medianMs)}, p95 ${ms(duringIngest.p95Ms)} (${duringIngest.samples} samples)`);
+  console.log(`  p95 during ingest / idle:   ${p95Ratio.toFixed(2)}x`);
+  console.log(`  peak RSS of the app:        ${result.peakRssMiB.toFixed(0)} MiB`);
+  console.log(JSON.stringify(result));
+}
