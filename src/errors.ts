@@ -17,11 +17,15 @@ export abstract class DomainError extends Error {
   }
 }
 
-/** An argument that is malformed or out of range. */
-export class BadUserInputError extends DomainError {
-  readonly code = "BAD_USER_INPUT";
+/** The base of a DomainError with a fixed code: `class NotFoundError extends withCode("NOT_FOUND") {}`. */
+export function withCode(code: string, options: { transient?: boolean } = {}) {
+  return class extends DomainError {
+    readonly code = code;
+    override readonly transient = options.transient ?? false;
+  };
 }
 
-export class NotFoundError extends DomainError {
-  readonly code = "NOT_FOUND";
-}
+/** An argument that is malformed or out of range. */
+export class BadUserInputError extends withCode("BAD_USER_INPUT") {}
+
+export class NotFoundError extends withCode("NOT_FOUND") {}

@@ -1,36 +1,19 @@
-import { DomainError } from "../errors.js";
+import { withCode } from "../errors.js";
 
-export class TaggerUnavailableError extends DomainError {
-  readonly code = "TAGGER_UNAVAILABLE";
-}
+export class TaggerUnavailableError extends withCode("TAGGER_UNAVAILABLE") {}
 
-export class TaggerTimeoutError extends DomainError {
-  readonly code = "TAGGER_TIMEOUT";
-  override readonly transient = true;
-}
+export class TaggerTimeoutError extends withCode("TAGGER_TIMEOUT", { transient: true }) {}
 
-export class TaggerRateLimitedError extends DomainError {
-  readonly code = "TAGGER_RATE_LIMITED";
-  override readonly transient = true;
-}
+export class TaggerRateLimitedError extends withCode("TAGGER_RATE_LIMITED", { transient: true }) {}
 
 /** The tagging service answered with a server error, or could not be reached. */
-export class TaggerUpstreamError extends DomainError {
-  readonly code = "TAGGER_UPSTREAM_ERROR";
-  override readonly transient = true;
-}
+export class TaggerUpstreamError extends withCode("TAGGER_UPSTREAM_ERROR", { transient: true }) {}
 
 /** The reply could not be parsed, or did not match the ImageFeatures schema. */
-export class TaggerInvalidResponseError extends DomainError {
-  readonly code = "TAGGER_INVALID_RESPONSE";
-}
+export class TaggerInvalidResponseError extends withCode("TAGGER_INVALID_RESPONSE") {}
 
 /** The model declined to describe the image. */
-export class TaggerRefusalError extends DomainError {
-  readonly code = "TAGGER_REFUSED";
-}
+export class TaggerRefusalError extends withCode("TAGGER_REFUSED") {}
 
 /** The tagging service rejected the request itself (bad key, bad model, image refused). */
-export class TaggerRequestRejectedError extends DomainError {
-  readonly code = "TAGGER_REQUEST_REJECTED";
-}
+export class TaggerRequestRejectedError extends withCode("TAGGER_REQUEST_REJECTED") {}

@@ -1,9 +1,5 @@
-import { DomainError } from "../errors.js";
+import { withCode } from "../errors.js";
 
-export class DuplicateSourceUrlError extends DomainError {
-  readonly code = "DUPLICATE_SOURCE_URL";
-}
+export class DuplicateSourceUrlError extends withCode("DUPLICATE_SOURCE_URL") {}
 
-export class AnalysisNotRetryableError extends DomainError {
-  readonly code = "ANALYSIS_NOT_RETRYABLE";
-}
+export class AnalysisNotRetryableError extends withCode("ANALYSIS_NOT_RETRYABLE") {}

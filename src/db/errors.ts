@@ -1,10 +1,7 @@
 import { ConnectionException } from "@mikro-orm/core";
-import { DomainError } from "../errors.js";
+import { withCode } from "../errors.js";
 
-export class DatabaseUnavailableError extends DomainError {
-  readonly code = "DATABASE_UNAVAILABLE";
-  override readonly transient = true;
-}
+export class DatabaseUnavailableError extends withCode("DATABASE_UNAVAILABLE", { transient: true }) {}
 
 const OUTAGE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "57P01", "57P02", "57P03", "08000", "08003", "08006"]);
 const OUTAGE_MESSAGES = /Connection terminated|Knex: Timeout acquiring a connection|timeout exceeded when trying to connect|Client has encountered a connection error/i;

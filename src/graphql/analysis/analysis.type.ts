@@ -1,4 +1,4 @@
-import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Field, GraphQLISODateTime, ID, Int, InterfaceType, ObjectType, registerEnumType } from "type-graphql";
 
 export enum AnalysisStatusValue {
   PENDING = "PENDING",
@@ -29,11 +29,8 @@ export class AnalysisStageType {
   at!: Date;
 }
 
-@ObjectType("Analysis", { description: "The analysis of a product's photo, run as a durable job." })
-export class AnalysisType {
-  @Field(() => ID)
-  id!: string;
-
+@InterfaceType("AnalysisState", { description: "Where an analysis stands: what Analysis and AnalysisProgress share." })
+export abstract class AnalysisStateType {
   @Field(() => AnalysisStatusValue)
   status!: string;
 
@@ -43,11 +40,17 @@ export class AnalysisType {
   @Field(() => Int, { description: "From 0 to 100." })
   progress!: number;
 
-  @Field(() => Int, { description: "How many times the analysis has started (retries included)." })
-  attempts!: number;
-
   @Field(() => AnalysisErrorType, { nullable: true })
   error!: AnalysisErrorType | null;
+}
+
+@ObjectType("Analysis", { implements: AnalysisStateType, description: "The analysis of a product's photo, run as a durable job." })
+export class AnalysisType extends AnalysisStateType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Int, { description: "How many times the analysis has started (retries included)." })
+  attempts!: number;
 
   @Field(() => String, { nullable: true, description: "Set when the LLM synthesis failed and the local panel's result was kept." })
   fallbackReason!: string | null;
@@ -65,8 +68,8 @@ export class AnalysisType {
   finishedAt!: Date | null;
 }
 
-@ObjectType("AnalysisProgress", { description: "One step of an analysis, as it happens." })
-export class AnalysisProgressType {
+@ObjectType("AnalysisProgress", { implements: AnalysisStateType, description: "One step of an analysis, as it happens." })
+export class AnalysisProgressType extends AnalysisStateType {
   @Field(() => ID, { nullable: true, description: "Set for a product's analysis." })
   analysisId!: string | null;
 
@@ -76,18 +79,6 @@ export class AnalysisProgressType {
   @Field(() => String, { nullable: true, description: "Set for a findSimilarProducts query's analysis." })
   requestId!: string | null;
 
-  @Field(() => AnalysisStatusValue)
-  status!: string;
-
-  @Field(() => String)
-  stage!: string;
-
-  @Field(() => Int)
-  progress!: number;
-
   @Field(() => GraphQLISODateTime)
   at!: Date;
-
-  @Field(() => AnalysisErrorType, { nullable: true })
-  error!: AnalysisErrorType | null;
 }
