@@ -1,8 +1,12 @@
 import { Migration20261122000000_catalog } from "./Migration20261122000000_catalog.js";
 import { Migration20261122010000_analysis } from "./Migration20261122010000_analysis.js";
+import { Migration20261122020000_weighted_tags } from "./Migration20261122020000_weighted_tags.js";
+import { Migration20261122030000_photo_hashes } from "./Migration20261122030000_photo_hashes.js";
 
 /** Every migration, in order. Listed explicitly so the same code runs under tsx and from a build. */
 export const migrationsList = [
   { name: "Migration20261122000000_catalog", class: Migration20261122000000_catalog },
   { name: "Migration20261122010000_analysis", class: Migration20261122010000_analysis },
+  { name: "Migration20261122020000_weighted_tags", class: Migration20261122020000_weighted_tags },
+  { name: "Migration20261122030000_photo_hashes", class: Migration20261122030000_photo_hashes },
 ];

@@ -5,6 +5,9 @@ import { AnalysisRunner } from "./catalog/analysis-runner.js";
 import { AnalysisWatch } from "./catalog/analysis-watch.js";
 import { CatalogService } from "./catalog/catalog-service.js";
 import { ProductRepository } from "./catalog/product-repository.js";
+import { SimilarityRepository } from "./catalog/similarity-repository.js";
+import { SimilarityService } from "./catalog/similarity-service.js";
+import { TextSearchRepository } from "./catalog/text-search.js";
 import type { Config } from "./config.js";
 import { startEmbeddedPostgres, type RunningPostgres } from "./db/embedded-postgres.js";
 import { startPgEventBus } from "./db/event-bus.js";
@@ -77,7 +80,18 @@ export async function startApp(
       taggerTimeoutMs: config.tagger.timeoutMs,
     };
     const createCatalog = (em: EntityManager) =>
-      new CatalogService({ repository: new ProductRepository(em), storage, tagger, limits, jobs, bus, logger });
+      new CatalogService({
+        repository: new ProductRepository(em),
+        storage,
+        tagger,
+        limits,
+        jobs,
+        bus,
+        logger,
+        nearDuplicateMaxDistance: config.media.nearDuplicateMaxDistance,
+      });
+    const createSimilarity = (em: EntityManager) =>
+      new SimilarityService({ similarity: new SimilarityRepository(em), text: new TextSearchRepository(em), storage, tagger, limits, bus });
 
     if (roles.worker) {
       const runner = new AnalysisRunner({
@@ -101,6 +115,7 @@ export async function startApp(
           context: createContextFactory({
             orm,
             createCatalog,
+            createSimilarity,
             analysis: new AnalysisWatch(bus, () => new ProductRepository(orm.em.fork())),
             publicUrl: config.http.publicUrl,
           }),

@@ -35,6 +35,8 @@ const envSchema = z.object({
   UPLOADS_DIR: z.preprocess(blankToUndefined, z.string().default("uploads")),
   MAX_UPLOAD_BYTES: int(20 * 1024 * 1024, 1),
   MAX_IMAGE_PIXELS: int(40_000_000, 1),
+  // Bits of perceptual hash; at most 11, so the indexed lookup stays at 548 probes per photo (catalog/near-duplicate-sql.ts).
+  NEAR_DUPLICATE_MAX_DISTANCE: int(8, 0, 11),
 
   TAGGER: z.preprocess(blankToUndefined, z.enum(["local", "openai", "openai+local", "none"]).optional()),
   TAGGER_TIMEOUT_MS: int(60_000, 100),
@@ -73,7 +75,13 @@ export interface Config {
     poolMax: number;
     embedded: { dataDir: string; port: number };
   };
-  media: { uploadsDir: string; maxUploadBytes: number; maxImagePixels: number };
+  media: {
+    uploadsDir: string;
+    maxUploadBytes: number;
+    maxImagePixels: number;
+    /** Photos whose perceptual hashes differ in at most this many bits are near duplicates. */
+    nearDuplicateMaxDistance: number;
+  };
   jobs: {
     /** Whether this API process also runs analysis jobs (the default); `npm run worker` runs them alone. */
     runWorker: boolean;
@@ -134,6 +142,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       uploadsDir: path.resolve(cwd, env.UPLOADS_DIR),
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
       maxImagePixels: env.MAX_IMAGE_PIXELS,
+      nearDuplicateMaxDistance: env.NEAR_DUPLICATE_MAX_DISTANCE,
     },
     jobs: {
       runWorker: env.RUN_WORKER,

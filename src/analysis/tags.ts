@@ -1,4 +1,5 @@
 import { ATTRIBUTE_KINDS, type ImageFeatures } from "./features.js";
+import { OBJECT_SYNONYMS } from "./synonyms.js";
 
 /**
  * The flattened tag vocabulary that is stored, indexed and scored.
@@ -44,31 +45,67 @@ export function normalizeTagValue(raw: string): string {
 }
 
 export function tag(namespace: TagNamespace, rawValue: string): string | null {
-  const value = normalizeTagValue(rawValue);
+  const normalized = normalizeTagValue(rawValue);
+  const value = namespace === "object" ? (OBJECT_SYNONYMS[normalized] ?? normalized) : normalized;
   return value ? `${namespace}:${value}` : null;
+}
+
+export interface TagEvidence {
+  tag: string;
+  /** How sure the tagger was, 0 to 1; unknown counts as sure, and faint evidence is floored. */
+  confidence: number;
+}
+
+const MIN_CONFIDENCE = 0.2;
+const confidenceOf = (value: number | null) => (value === null ? 1 : Math.min(1, Math.max(MIN_CONFIDENCE, value)));
+
+/** Every tag of the features once, with the highest confidence any occurrence had; sorted by tag. */
+export function tagEvidence(features: ImageFeatures): TagEvidence[] {
+  const best = new Map<string, number>();
+  const add = (value: string | null, confidence: number | null) => {
+    if (value) best.set(value, Math.max(best.get(value) ?? 0, confidenceOf(confidence)));
+  };
+  for (const object of features.main_objects) {
+    add(tag("object", object.object_type), object.confidence);
+    for (const attribute of object.attributes) add(tag(attribute.kind, attribute.value), attribute.confidence);
+  }
+  for (const style of features.overall_style) add(tag("style", style.value), style.confidence);
+  return [...best].map(([tagName, confidence]) => ({ tag: tagName, confidence })).sort((a, b) => (a.tag < b.tag ? -1 : 1));
 }
 
 /** The stored tag list: normalised, de-duplicated and sorted, so equal features give equal lists. */
 export function flattenTags(features: ImageFeatures): string[] {
-  const tags = new Set<string>();
-  const add = (value: string | null) => value && tags.add(value);
-  for (const object of features.main_objects) {
-    add(tag("object", object.object_type));
-    for (const attribute of object.attributes) add(tag(attribute.kind, attribute.value));
-  }
-  for (const style of features.overall_style) add(tag("style", style.value));
-  return [...tags].sort();
+  return tagEvidence(features).map((evidence) => evidence.tag);
 }
 
-/** Every tag a free-text word could mean, in every namespace. */
-export function tagsForWords(text: string): string[] {
-  const words = new Set(
-    text
-      .split(/[^\p{L}\p{N}'-]+/u)
-      .map(normalizeTagValue)
-      .filter((word) => word.length > 0),
-  );
-  const tags: string[] = [];
-  for (const word of words) for (const namespace of TAG_NAMESPACES) tags.push(`${namespace}:${word}`);
-  return tags;
+/** The namespace of a tag (`object` of `object:cup`). */
+export function namespaceOf(tagName: string): TagNamespace {
+  return tagName.slice(0, tagName.indexOf(":")) as TagNamespace;
+}
+
+const STOP_WORDS = new Set(
+  "a an and any are as at be by for from has have i in is it its like looking me my of on or show some something that the their this to want with".split(" "),
+);
+
+/** The words of a free-text query, normalised, without stop-words. */
+export function queryWords(text: string): string[] {
+  return text
+    .split(/[^\p{L}\p{N}'-]+/u)
+    .map(normalizeTagValue)
+    .filter((word) => word.length > 0 && !STOP_WORDS.has(word));
+}
+
+/**
+ * What a free-text query may mean, phrase by phrase: every run of one to
+ * three words, in every namespace ("coffee cup" is object:cup by synonym).
+ */
+export function phraseTags(words: readonly string[]): string[][] {
+  const phrases: string[][] = [];
+  for (let length = 1; length <= 3; length += 1) {
+    for (let start = 0; start + length <= words.length; start += 1) {
+      const phrase = words.slice(start, start + length).join(" ");
+      phrases.push(TAG_NAMESPACES.map((namespace) => tag(namespace, phrase)).filter((value): value is string => value !== null));
+    }
+  }
+  return phrases;
 }

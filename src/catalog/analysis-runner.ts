@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { analyzeWithDeadline } from "../analysis/analyze-with-deadline.js";
 import { progressOf, STAGE, stepStage, type AnalysisStatus } from "../analysis/progress.js";
 import type { Tagger } from "../analysis/tagger.js";
-import { flattenTags } from "../analysis/tags.js";
+import { tagEvidence } from "../analysis/tags.js";
 import type { EventBus } from "../db/event-bus.js";
 import type { JobAttempt } from "../db/job-queue.js";
 import { DomainError } from "../errors.js";
@@ -12,7 +12,7 @@ import type { LocalImageStorage } from "../media/local-storage.js";
 import { Analysis } from "./analysis.entity.js";
 import { eventOf, topics } from "./analysis-events.js";
 import { Photo } from "./photo.entity.js";
-import { Product } from "./product.entity.js";
+import { SimilarityRepository } from "./similarity-repository.js";
 
 export interface AnalysisRunnerDependencies {
   createEntityManager: () => EntityManager;
@@ -72,13 +72,21 @@ export class AnalysisRunner {
     return { path: this.deps.storage.pathOf(photo.storageKey), mimeType, width, height, sha256 };
   }
 
-  /** The product's tags are those of all its analysed photos. */
+  /**
+   * The product's tags are those of all its analysed photos, each with its
+   * highest confidence. Both writes overwrite, so a re-run repairs a run that
+   * died between them; the analysis is READY only after both.
+   */
   private async saveFeatures(em: EntityManager, photo: Photo, features: NonNullable<Photo["features"]>): Promise<void> {
     photo.features = features;
-    const product = await em.findOneOrFail(Product, { id: photo.product.id });
-    const photos = await em.find(Photo, { product: photo.product.id });
-    product.tags = [...new Set(photos.flatMap((each) => (each.features ? flattenTags(each.features) : [])))].sort();
     await em.flush();
+    const photos = await em.find(Photo, { product: photo.product.id });
+    const best = new Map<string, number>();
+    for (const { tag, confidence } of photos.flatMap((each) => (each.features ? tagEvidence(each.features) : []))) {
+      best.set(tag, Math.max(best.get(tag) ?? 0, confidence));
+    }
+    const evidence = [...best].map(([tag, confidence]) => ({ tag, confidence })).sort((a, b) => (a.tag < b.tag ? -1 : 1));
+    await new SimilarityRepository(em).setProductTags(photo.product.id, evidence);
   }
 
   private async recordFailure(

@@ -1,24 +1,20 @@
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { Logger } from "pino";
-import { analyzeWithDeadline } from "../analysis/analyze-with-deadline.js";
-import type { ImageFeatures } from "../analysis/features.js";
 import { TaggerUnavailableError } from "../analysis/errors.js";
 import { STAGE } from "../analysis/progress.js";
 import type { Tagger } from "../analysis/tagger.js";
 import type { EventBus } from "../db/event-bus.js";
-import { flattenTags, tagsForWords } from "../analysis/tags.js";
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import { receiveImage, type IncomingFile, type IntakeLimits } from "../media/image-intake.js";
 import type { LocalImageStorage } from "../media/local-storage.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { Analysis } from "./analysis.entity.js";
-import { AnalysisNotRetryableError, DuplicateSourceUrlError } from "./errors.js";
+import { AnalysisNotRetryableError, DuplicateImageError, DuplicateSourceUrlError } from "./errors.js";
 import { Photo } from "./photo.entity.js";
 import { Product } from "./product.entity.js";
-import type { ProductRepository, ScoredProduct } from "./product-repository.js";
+import type { NearDuplicate, ProductRepository } from "./product-repository.js";
 import { parseSourceUrl } from "./source-url.js";
-import { parseId, parseRequestId } from "./ids.js";
-import { QueryProgress } from "./query-progress.js";
+import { parseId } from "./ids.js";
 
 export interface CatalogDependencies {
   repository: ProductRepository;
@@ -28,15 +24,12 @@ export interface CatalogDependencies {
   jobs: { enqueue(analysisId: string): Promise<void> };
   bus: EventBus;
   logger: Pick<Logger, "warn">;
+  /** Photos whose perceptual hashes differ in at most this many bits are near duplicates. */
+  nearDuplicateMaxDistance: number;
 }
 
-export const MAX_RESULTS = 100;
-
-export interface SimilarProducts {
-  features: ImageFeatures;
-  tags: string[];
-  matches: ScoredProduct[];
-}
+/** The largest page of products. */
+export const MAX_PAGE = 100;
 
 export interface ProductPage {
   products: Product[];
@@ -60,6 +53,7 @@ export class CatalogService {
     await this.assertSourceUrlFree(sourceUrl);
     const image = await receiveImage(file, this.deps.storage, this.deps.limits);
     try {
+      await this.assertImageNew(image.sha256);
       const product = new Product(sourceUrl);
       const photo = Object.assign(new Photo(), {
         product,
@@ -69,6 +63,7 @@ export class CatalogService {
         height: image.height,
         byteSize: image.byteSize,
         sha256: image.sha256,
+        perceptualHash: image.perceptualHash,
       });
       const analysis = Object.assign(new Analysis(), { product, photo });
       analysis.stages = [{ stage: STAGE.received, progress: 0, at: analysis.createdAt.toISOString() }];
@@ -77,49 +72,13 @@ export class CatalogService {
         await this.deps.repository.insertProduct(product, photo, analysis);
       } catch (error) {
         await this.deps.storage.remove(photo.storageKey);
-        throw await this.explainInsertFailure(error, sourceUrl);
+        throw await this.explainInsertFailure(error, sourceUrl, image.sha256);
       }
       await this.enqueue(analysis.id);
       return product;
     } finally {
       await image.discard();
     }
-  }
-
-  /**
-   * Analyses a query image (never stored) and ranks products by tag overlap
-   * with it. With a requestId, its progress is published for subscribers.
-   */
-  async findSimilarProducts(file: IncomingFile, limit: number, requestId: string | null = null): Promise<SimilarProducts> {
-    const checkedLimit = checkLimit(limit);
-    const progress = new QueryProgress(this.deps.bus, requestId ? parseRequestId(requestId) : null, this.deps.tagger.steps);
-    await progress.report("RUNNING", STAGE.received);
-    try {
-      const image = await receiveImage(file, this.deps.storage, this.deps.limits);
-      try {
-        await progress.report("RUNNING", STAGE.decoded);
-        const features = await analyzeWithDeadline(this.deps.tagger, image, this.deps.limits.taggerTimeoutMs, {
-          onStep: (step) => void progress.step(step),
-        });
-        await progress.report("RUNNING", STAGE.synthesised);
-        const tags = flattenTags(features);
-        const matches = await this.deps.repository.findByTagOverlap(tags, checkedLimit);
-        await progress.report("READY", STAGE.ready);
-        return { features, tags, matches };
-      } finally {
-        await image.discard();
-      }
-    } catch (error) {
-      await progress.fail(error);
-      throw error;
-    }
-  }
-
-  async search(query: string, limit: number): Promise<ScoredProduct[]> {
-    const checkedLimit = checkLimit(limit);
-    const tags = tagsForWords(query);
-    if (tags.length === 0) throw new BadUserInputError("The search query has no words.", { argument: "query" });
-    return this.deps.repository.findByTagOverlap(tags, checkedLimit);
   }
 
   async product(id: string): Promise<Product> {
@@ -135,13 +94,18 @@ export class CatalogService {
   }
 
   async products(first: number, after: string | null): Promise<ProductPage> {
-    const page = await this.deps.repository.pageNewestFirst(checkLimit(first, "first"), after ? decodeCursor(after) : null);
+    const page = await this.deps.repository.pageNewestFirst(checkPageSize(first), after ? decodeCursor(after) : null);
     const last = page.products.at(-1);
     return { ...page, endCursor: last ? encodeCursor(last) : null };
   }
 
   photosOfProducts(productIds: readonly string[]): Promise<Map<string, Photo[]>> {
     return this.deps.repository.photosByProductIds(productIds);
+  }
+
+  /** Per photo, the other photos that look the same, closest first (DataLoader batch). */
+  nearDuplicatesOfPhotos(photoIds: readonly string[]): Promise<Map<string, NearDuplicate[]>> {
+    return this.deps.repository.nearDuplicatesByPhotoIds(photoIds, this.deps.nearDuplicateMaxDistance);
   }
 
   analysesOfProducts(productIds: readonly string[]): Promise<Map<string, Analysis>> {
@@ -177,11 +141,31 @@ export class CatalogService {
     if (existing) throw duplicateSourceUrl(sourceUrl, existing.id);
   }
 
-  /** A concurrent upload of the same sourceUrl can win the race past the early check. */
-  private async explainInsertFailure(error: unknown, sourceUrl: string): Promise<unknown> {
+  /** The same file is never stored twice, whatever it is called and wherever it comes from. */
+  private async assertImageNew(sha256: string): Promise<void> {
+    const existing = await this.deps.repository.findPhotoBySha256(sha256);
+    if (existing) {
+      throw new DuplicateImageError(
+        `This image is already in the catalogue: photo ${existing.id} of product ${existing.product.id} has the same bytes (sha256 ${sha256}).`,
+        { existingProductId: existing.product.id, existingPhotoId: existing.id },
+      );
+    }
+  }
+
+  /**
+   * A concurrent upload of the same sourceUrl or the same file can win the
+   * race past the early checks: its unique violation is explained by running
+   * them again. Any other failure, or one they cannot explain, stays as it is.
+   */
+  private async explainInsertFailure(error: unknown, sourceUrl: string, sha256: string): Promise<unknown> {
     if (!(error instanceof UniqueConstraintViolationException)) return error;
-    const existing = await this.deps.repository.findBySourceUrl(sourceUrl).catch(() => null);
-    return existing ? duplicateSourceUrl(sourceUrl, existing.id) : error;
+    try {
+      await this.assertSourceUrlFree(sourceUrl);
+      await this.assertImageNew(sha256);
+    } catch (duplicate) {
+      if (duplicate instanceof DuplicateSourceUrlError || duplicate instanceof DuplicateImageError) return duplicate;
+    }
+    return error;
   }
 }
 
@@ -189,9 +173,9 @@ function duplicateSourceUrl(sourceUrl: string, existingProductId: string): Dupli
   return new DuplicateSourceUrlError(`A product with sourceUrl ${sourceUrl} already exists.`, { existingProductId });
 }
 
-function checkLimit(limit: number, argument = "limit"): number {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RESULTS) {
-    throw new BadUserInputError(`${argument} must be a whole number from 1 to ${MAX_RESULTS}.`, { argument });
+function checkPageSize(first: number): number {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
+    throw new BadUserInputError(`first must be a whole number from 1 to ${MAX_PAGE}.`, { argument: "first" });
   }
-  return limit;
+  return first;
 }

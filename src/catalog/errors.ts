@@ -2,4 +2,7 @@ import { withCode } from "../errors.js";
 
 export class DuplicateSourceUrlError extends withCode("DUPLICATE_SOURCE_URL") {}
 
+/** The same bytes (sha256) as a photo already stored. */
+export class DuplicateImageError extends withCode("DUPLICATE_IMAGE") {}
+
 export class AnalysisNotRetryableError extends withCode("ANALYSIS_NOT_RETRYABLE") {}

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { EntitySchema, type Ref } from "@mikro-orm/core";
+import { BigIntType, EntitySchema, type Ref } from "@mikro-orm/core";
 import type { ImageFeatures } from "../analysis/features.js";
 import { Product } from "./product.entity.js";
 
@@ -11,7 +11,10 @@ export class Photo {
   width!: number;
   height!: number;
   byteSize!: number;
+  /** Unique: the same file is never stored twice. */
   sha256!: string;
+  /** 64-bit pHash (media/perceptual-hash.ts); null for photos stored before it existed. */
+  perceptualHash: bigint | null = null;
   /** Null until the photo's analysis is done. */
   features: ImageFeatures | null = null;
   createdAt: Date = new Date();
@@ -28,7 +31,9 @@ export const photoSchema = new EntitySchema<Photo>({
     width: { type: "integer" },
     height: { type: "integer" },
     byteSize: { type: "integer" },
-    sha256: { type: "text" },
+    sha256: { type: "text", unique: "photo_sha256_unique" },
+    // Its four 16-bit bands are generated columns the database fills: only the near-duplicate SQL reads them.
+    perceptualHash: { type: new BigIntType("bigint"), nullable: true },
     features: { type: "json", columnType: "jsonb", nullable: true },
     createdAt: { type: "Date", columnType: "timestamptz" },
   },

@@ -1,51 +1,28 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { Analysis } from "./analysis.entity.js";
+import { bandProbeMasks, MAX_NEAR_DUPLICATES, NEAR_DUPLICATES_OF_PHOTOS } from "./near-duplicate-sql.js";
 import { Photo } from "./photo.entity.js";
 import { Product } from "./product.entity.js";
-
-export interface ScoredProduct {
-  product: Product;
-  /** How many of the query's tags the product carries. */
-  score: number;
-  matchedTags: string[];
-}
+import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
 
 export interface ProductCursor {
   createdAt: Date;
   id: string;
 }
 
-type ProductRow = Record<string, unknown> & { matched_tags?: string[]; score?: number };
+type ProductRow = Record<string, unknown>;
 
-/**
- * Tag overlap, in one statement. `tags && query` is the candidate filter,
- * served by the GIN index product_tags_gin when the query's tags are rare
- * (for common ones the planner rightly reads the table instead: it sees the
- * tags, as they arrive as one array literal). Candidates are ranked by how
- * many query tags they carry, newest first on ties; the matched tags are
- * listed only for the top k.
- */
-export const SIMILAR_BY_TAG_OVERLAP = `
-  with top as (
-    select p.id, p.created_at, (select count(*) from unnest(p.tags) as t where t = any(?::text[]))::int as score
-    from product p
-    where p.tags && ?::text[]
-    order by score desc, p.created_at desc, p.id desc
-    limit ?
-  )
-  select p.*, top.score, array(select t from unnest(p.tags) as t where t = any(?::text[]) order by t) as matched_tags
-  from top
-  join product p on p.id = top.id
-  order by top.score desc, top.created_at desc, top.id desc`;
-
-/** A text[] literal; quoting every element keeps commas, braces and quotes in tags harmless. */
-export function textArrayLiteral(values: readonly string[]): string {
-  return `{${values.map((value) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
+/** Another photo that looks the same, `distance` bits of perceptual hash away. */
+export interface NearDuplicate {
+  photo: Photo;
+  distance: number;
 }
+
+type NearDuplicateRow = Record<string, unknown> & { source_id: string; distance: number };
 
 /** Newest first, keyset-paginated on the (created_at, id) index. */
 const PAGE_NEWEST_FIRST = `
-  select p.* from product p
+  select p.id, p.source_url, p.tags, p.created_at from product p
   where (?::timestamptz is null or (p.created_at, p.id) < (?::timestamptz, ?::uuid))
   order by p.created_at desc, p.id desc
   limit ?`;
@@ -66,23 +43,31 @@ export class ProductRepository {
     return this.em.findOne(Photo, { id });
   }
 
+  findPhotoBySha256(sha256: string): Promise<Photo | null> {
+    return this.em.findOne(Photo, { sha256 });
+  }
+
+  /** Near duplicates of many photos in one statement (DataLoader batch); see near-duplicate-sql.ts. */
+  async nearDuplicatesByPhotoIds(photoIds: readonly string[], maxDistance: number): Promise<Map<string, NearDuplicate[]>> {
+    const rows = await this.em.execute<NearDuplicateRow[]>(NEAR_DUPLICATES_OF_PHOTOS, [
+      textArrayLiteral(photoIds),
+      maxDistance,
+      numberArrayLiteral(bandProbeMasks(maxDistance)),
+      MAX_NEAR_DUPLICATES,
+    ]);
+    const bySource = new Map<string, NearDuplicate[]>(photoIds.map((id) => [id, []]));
+    for (const { source_id, distance, ...columns } of rows) {
+      bySource.get(source_id)?.push({ photo: this.em.map(Photo, columns), distance });
+    }
+    return bySource;
+  }
+
   /** Photos of many products in one query, oldest first within each product (DataLoader batch). */
   async photosByProductIds(productIds: readonly string[]): Promise<Map<string, Photo[]>> {
     const photos = await this.em.find(Photo, { product: { $in: [...productIds] } }, { orderBy: { createdAt: "asc", id: "asc" } });
     const byProduct = new Map<string, Photo[]>(productIds.map((id) => [id, []]));
     for (const photo of photos) byProduct.get(photo.product.id)?.push(photo);
     return byProduct;
-  }
-
-  async findByTagOverlap(tags: readonly string[], limit: number): Promise<ScoredProduct[]> {
-    if (tags.length === 0) return [];
-    const query = textArrayLiteral(tags);
-    const rows = await this.em.execute<ProductRow[]>(SIMILAR_BY_TAG_OVERLAP, [query, query, limit, query]);
-    return rows.map((row) => ({
-      product: this.toProduct(row),
-      score: Number(row.score),
-      matchedTags: row.matched_tags ?? [],
-    }));
   }
 
   /** One page newest first; fetches one extra row to tell whether more follow. */
@@ -121,7 +106,6 @@ export class ProductRepository {
   }
 
   private toProduct(row: ProductRow): Product {
-    const { matched_tags: _matched, score: _score, ...columns } = row;
-    return this.em.map(Product, columns);
+    return this.em.map(Product, row);
   }
 }

@@ -5,13 +5,17 @@ import type { CatalogService } from "../catalog/catalog-service.js";
 import type { Analysis } from "../catalog/analysis.entity.js";
 import type { AnalysisWatch } from "../catalog/analysis-watch.js";
 import type { Photo } from "../catalog/photo.entity.js";
+import type { NearDuplicate } from "../catalog/product-repository.js";
+import type { SimilarityService } from "../catalog/similarity-service.js";
 
 export interface RequestContext {
   catalog: CatalogService;
+  similarity: SimilarityService;
   analysis: AnalysisWatch;
   loaders: {
     photosByProductId: DataLoader<string, Photo[]>;
     analysisByProductId: DataLoader<string, Analysis | null>;
+    nearDuplicatesByPhotoId: DataLoader<string, NearDuplicate[]>;
   };
   /** Absolute base of links handed to clients, such as Photo.url. */
   publicUrl: string;
@@ -21,6 +25,7 @@ export interface ContextDependencies {
   orm: MikroORM;
   /** Builds the catalogue over one request's EntityManager. */
   createCatalog: (em: EntityManager) => CatalogService;
+  createSimilarity: (em: EntityManager) => SimilarityService;
   analysis: AnalysisWatch;
   /** Configured public URL; when absent, links are built from the request's own host. */
   publicUrl: string | undefined;
@@ -35,9 +40,11 @@ export interface RequestOrigin {
 /** A fresh EntityManager (identity map) and fresh DataLoaders for every request. */
 export function createContextFactory(deps: ContextDependencies) {
   return async (origin: RequestOrigin): Promise<RequestContext> => {
-    const catalog = deps.createCatalog(deps.orm.em.fork());
+    const em = deps.orm.em.fork();
+    const catalog = deps.createCatalog(em);
     return {
       catalog,
+      similarity: deps.createSimilarity(em),
       analysis: deps.analysis,
       loaders: {
         photosByProductId: new DataLoader(async (ids: readonly string[]) => {
@@ -47,6 +54,10 @@ export function createContextFactory(deps: ContextDependencies) {
         analysisByProductId: new DataLoader(async (ids: readonly string[]) => {
           const byProduct = await catalog.analysesOfProducts(ids);
           return ids.map((id) => byProduct.get(id) ?? null);
+        }),
+        nearDuplicatesByPhotoId: new DataLoader(async (ids: readonly string[]) => {
+          const byPhoto = await catalog.nearDuplicatesOfPhotos(ids);
+          return ids.map((id) => byPhoto.get(id) ?? []);
         }),
       },
       publicUrl: deps.publicUrl ?? `${origin.protocol}://${origin.host ?? "localhost"}`,

@@ -30,6 +30,8 @@ export interface ReceivedImage {
   height: number;
   byteSize: number;
   sha256: string;
+  /** 64-bit perceptual hash (see perceptual-hash.ts): near duplicates are a few bits apart. */
+  perceptualHash: bigint;
   discard(): Promise<void>;
 }
 
@@ -51,8 +53,8 @@ export async function receiveImage(file: IncomingFile, storage: LocalImageStorag
         `The file "${file.filename}" is not a supported image (${SUPPORTED_FORMATS_TEXT}); its content is ${describeContent(head)}.`,
       );
     }
-    const { width, height } = await probeImage(path, limits.maxPixels);
-    return { path, filename: file.filename, ...format, width, height, byteSize, sha256, discard };
+    const { width, height, perceptualHash } = await probeImage(path, limits.maxPixels);
+    return { path, filename: file.filename, ...format, width, height, byteSize, sha256, perceptualHash, discard };
   } catch (error) {
     await discard();
     throw error;

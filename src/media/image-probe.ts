@@ -1,12 +1,14 @@
 import sharp, { type Metadata } from "sharp";
 import { ImageTooLargeError, InvalidImageError } from "./errors.js";
+import { perceptualHash } from "./perceptual-hash.js";
 
 /**
  * Reads the header to refuse oversized images before any decoding (a small
  * file can declare a huge canvas), then decodes the image once, shrunk, so a
- * truncated or corrupt file is caught here rather than by the tagger.
+ * truncated or corrupt file is caught here rather than by the tagger. That one
+ * decode also yields the perceptual hash, so near duplicates cost no extra pass.
  */
-export async function probeImage(path: string, maxPixels: number): Promise<{ width: number; height: number }> {
+export async function probeImage(path: string, maxPixels: number): Promise<{ width: number; height: number; perceptualHash: bigint }> {
   const options = { limitInputPixels: maxPixels, failOn: "truncated" as const };
   let metadata: Metadata;
   try {
@@ -26,9 +28,8 @@ export async function probeImage(path: string, maxPixels: number): Promise<{ wid
     });
   }
   try {
-    await sharp(path, options).resize(128, 128, { fit: "inside" }).raw().toBuffer();
+    return { width, height, perceptualHash: await perceptualHash(sharp(path, options)) };
   } catch (error) {
     throw new InvalidImageError("The image is truncated or corrupt and could not be decoded.", {}, { cause: error });
   }
-  return { width, height };
 }

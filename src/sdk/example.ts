@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { AddProductDocument, createLookalikeClient, FindSimilarProductsDocument, waitForAnalysis } from "./index.js";
+import { AddProductDocument, createLookalikeClient, FindSimilarProductsDocument, LookalikeRequestError, waitForAnalysis } from "./index.js";
 
 const url = process.env.LOOKALIKE_URL ?? "http://localhost:4000/graphql";
 const photoPath = process.argv[2] ?? fileURLToPath(new URL("../../test/fixtures/coffee.png", import.meta.url));
@@ -15,12 +15,21 @@ const client = createLookalikeClient({ url });
 // The server sniffs the real type from the bytes, so no content type is needed here.
 const photo = new File([await readFile(photoPath)], path.basename(photoPath));
 
-// sourceUrl is unique in the catalogue, so every run adds a new product.
+// sourceUrl is unique in the catalogue, so every run asks for a new product.
 const sourceUrl = `https://shop.example/sdk-example/${Date.now()}`;
-const { addProduct } = await client.request(AddProductDocument, { sourceUrl, image: photo });
-console.log(`Added product ${addProduct.id} (${addProduct.sourceUrl})`);
+let productId: string;
+try {
+  const { addProduct } = await client.request(AddProductDocument, { sourceUrl, image: photo });
+  productId = addProduct.id;
+  console.log(`Added product ${addProduct.id} (${addProduct.sourceUrl})`);
+} catch (error) {
+  // A file is stored only once: on a second run, go on with the product that has it.
+  if (!(error instanceof LookalikeRequestError && error.code === "DUPLICATE_IMAGE")) throw error;
+  productId = String(error.errors[0]?.extensions?.existingProductId);
+  console.log(`Already in the catalogue as product ${productId}`);
+}
 
-const analysed = await waitForAnalysis(client, addProduct.id, { timeoutMs: 120_000 });
+const analysed = await waitForAnalysis(client, productId, { timeoutMs: 120_000 });
 console.log(`Tags: ${analysed.tags.join(", ")}`);
 
 const { findSimilarProducts } = await client.request(FindSimilarProductsDocument, { image: photo, limit: 5 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flattenTags, normalizeTagValue, singularize, tagsForWords } from "../../src/analysis/tags.js";
+import { flattenTags, normalizeTagValue, phraseTags, queryWords, singularize, tag, tagEvidence } from "../../src/analysis/tags.js";
 import { features } from "../support/images.js";
 
 describe("tag normalisation", () => {
@@ -32,11 +32,35 @@ describe("tag normalisation", () => {
     ]);
   });
 
-  it("turns free text into every namespace a word could mean", () => {
-    const tags = tagsForWords("Red, cups!");
-    expect(tags).toContain("color:red");
-    expect(tags).toContain("object:cup");
-    expect(tags).toContain("style:red");
-    expect(tagsForWords("  ?? ")).toEqual([]);
+  it("turns free text into words without stop-words, and phrases into every namespace", () => {
+    expect(queryWords("Show me a Red, cups!")).toEqual(["red", "cup"]);
+    expect(queryWords("  ?? the of ")).toEqual([]);
+    const phrases = phraseTags(["coffee", "mug"]);
+    expect(phrases.flat()).toEqual(expect.arrayContaining(["color:coffee", "object:cup", "style:mug"]));
+    expect(phrases.at(-1)).toContain("object:cup"); // "coffee mug" is a cup, by synonym
+  });
+
+  it.each([
+    ["mug", "object:cup"],
+    ["Sofas", "object:couch"],
+    ["TV", "object:television"],
+    ["television", "object:television"],
+  ])("maps the object %j to %j", (raw, expected) => {
+    expect(tag("object", raw)).toBe(expected);
+  });
+
+  it("keeps each tag's highest confidence, floored", () => {
+    const evidence = tagEvidence({
+      main_objects: [
+        { object_type: "cup", confidence: 0.4, source: null, box: null, attributes: [{ kind: "color", value: "red", confidence: 0.05, source: null }] },
+        { object_type: "cup", confidence: 0.8, source: null, box: null, attributes: [] },
+      ],
+      overall_style: [{ value: "bright", confidence: null, source: null }],
+    });
+    expect(evidence).toEqual([
+      { tag: "color:red", confidence: 0.2 },
+      { tag: "object:cup", confidence: 0.8 },
+      { tag: "style:bright", confidence: 1 },
+    ]);
   });
 });

@@ -45,7 +45,7 @@ describe("product and photo", () => {
   it("product(id) returns the product with its photos", async () => {
     const { data, errors } = await api.client.query(`query ($id: ID!) { product(id: $id) { id sourceUrl tags photos { id } } }`, { id: products[3]!.id });
     expect(errors).toBeUndefined();
-    expect(data!.product).toEqual({ id: products[3]!.id, sourceUrl: "https://shop.example/p/3", tags: ["color:red", "object:sofa", "style:vintage"], photos: [{ id: products[3]!.photoId }] });
+    expect(data!.product).toEqual({ id: products[3]!.id, sourceUrl: "https://shop.example/p/3", tags: ["color:red", "object:couch", "style:vintage"], photos: [{ id: products[3]!.photoId }] });
   });
 
   it("photo(id) returns its facts and a URL that serves it", async () => {
@@ -108,14 +108,20 @@ describe("products connection", () => {
 describe("search", () => {
   const SEARCH = `query ($query: String!, $limit: Int) { search(query: $query, limit: $limit) { score matchedTags product { id } } }`;
 
-  it("ranks products by how many query words their tags match", async () => {
-    const { data, errors } = await api.client.query(SEARCH, { query: "Red cups" });
+  it("ranks products by their tags and by full text; a product matching every word comes first", async () => {
+    const SEARCH_EXPLAINED = `query ($query: String!) { search(query: $query) { score matchedTags contributions { tag share } product { id } } }`;
+    const { data, errors } = await api.client.query(SEARCH_EXPLAINED, { query: "Red cups" });
     expect(errors).toBeUndefined();
-    expect(data!.search).toEqual([
-      { score: 2, matchedTags: ["color:red", "object:cup"], product: { id: products[0]!.id } },
-      { score: 1, matchedTags: ["color:red"], product: { id: products[3]!.id } },
-      { score: 1, matchedTags: ["object:cup"], product: { id: products[1]!.id } },
-    ]);
+    const results = data!.search as Array<{ score: number; matchedTags: string[]; contributions: Array<{ tag: string; share: number }>; product: { id: string } }>;
+    expect(results[0]).toMatchObject({ matchedTags: ["color:red", "object:cup"], product: { id: products[0]!.id } });
+    expect(new Set(results.slice(1).map((match) => match.product.id))).toEqual(new Set([products[1]!.id, products[3]!.id]));
+    for (const [index, match] of results.entries()) {
+      expect(match.score).toBeGreaterThan(0);
+      expect(match.score).toBeLessThanOrEqual(1);
+      if (index > 0) expect(match.score).toBeLessThanOrEqual(results[index - 1]!.score);
+      const explained = match.contributions.reduce((sum, item) => sum + item.share, 0);
+      expect(explained).toBeCloseTo(match.score, 6);
+    }
   });
 
   it("matches materials and styles too, and honours the limit", async () => {

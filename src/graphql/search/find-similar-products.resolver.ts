@@ -1,8 +1,9 @@
-import { Arg, Ctx, Int, Mutation, Resolver } from "type-graphql";
+import { Arg, Args, Ctx, Mutation, Resolver } from "type-graphql";
 import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
 import type { RequestContext } from "../context.js";
 import { toIncomingFile } from "../upload.js";
 import { SimilarProductsType } from "./product-match.type.js";
+import { RankingArgs } from "./ranking.args.js";
 
 @Resolver()
 export class FindSimilarProductsResolver {
@@ -11,7 +12,7 @@ export class FindSimilarProductsResolver {
   })
   async findSimilarProducts(
     @Arg("image", () => GraphQLUpload) image: FileUpload,
-    @Arg("limit", () => Int, { defaultValue: 10, description: "From 1 to 100." }) limit: number,
+    @Args(() => RankingArgs) ranking: RankingArgs,
     @Arg("requestId", () => String, {
       nullable: true,
       description: "Chosen by the client to watch this query's progress with analysisProgress(requestId).",
@@ -19,7 +20,7 @@ export class FindSimilarProductsResolver {
     requestId: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<SimilarProductsType> {
-    const found = await ctx.catalog.findSimilarProducts(toIncomingFile(image), limit, requestId ?? null);
+    const found = await ctx.similarity.findSimilarProducts(toIncomingFile(image), RankingArgs.toRequest(ranking), requestId ?? null);
     return { queryFeatures: found.features, queryTags: found.tags, matches: found.matches };
   }
 }

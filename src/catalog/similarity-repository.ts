@@ -1,0 +1,131 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { TagEvidence } from "../analysis/tags.js";
+import { Product } from "./product.entity.js";
+import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
+import type { WeightedQuery } from "./tag-weights.js";
+
+export interface TagContribution {
+  tag: string;
+  /** The part of the score this tag gave (all of a product's contributions add up to its score). */
+  share: number;
+}
+
+export interface ScoredProduct {
+  product: Product;
+  /** From 0 to 1: the weighted share of the query's tags the product carries. */
+  score: number;
+  matchedTags: string[];
+  contributions: TagContribution[];
+}
+
+export interface SimilarityFilters {
+  /** Tags the product must carry, e.g. object:cup, color:red. */
+  requiredTags: string[];
+  createdAfter: Date | null;
+}
+
+export interface SimilarityOptions {
+  limit: number;
+  /** From 0 to 1. */
+  minScore: number;
+  excludeProductId: string | null;
+  filters: SimilarityFilters;
+}
+
+export interface TagStats {
+  productCount: number;
+  /** Products carrying the tag (0 for a tag no product has). */
+  productsWith(tag: string): number;
+  idOf(tag: string): number | undefined;
+}
+
+interface RankedRow {
+  product_id: string;
+  score: number;
+}
+
+/** The pruned search: see the similar_products function in the weighted-tags migration. */
+const SIMILAR_PRODUCTS = `select product_id, score from similar_products(?::int[], ?::float8[], ?, ?, ?::uuid, ?::int[], ?::timestamptz)`;
+
+/**
+ * The same ranking without pruning: every product sharing a query tag is
+ * scored. Kept as the reference the pruned search must equal, and as the
+ * baseline of the benchmark.
+ */
+export const UNPRUNED_SIMILAR_PRODUCTS = `
+  select pt.product_id, sum(q.w * pt.confidence) as score
+  from unnest(?::int[], ?::float8[]) as q(tag_id, w)
+  join product_tag pt on pt.tag_id = q.tag_id
+  group by pt.product_id
+  having sum(q.w * pt.confidence) >= ?
+  order by score desc, max(pt.created_at) desc, pt.product_id desc
+  limit ?`;
+
+/** Weighted tag search; the SQL that matters for ranking lives here. */
+export class SimilarityRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async tagStats(tags: readonly string[]): Promise<TagStats> {
+    const rows = await this.em.execute<Array<{ id: number; tag: string; product_count: number }>>(
+      "select id, tag, product_count from tag_stats where tag = any(?::text[])",
+      [textArrayLiteral(tags)],
+    );
+    const [catalog] = await this.em.execute<Array<{ product_count: string }>>("select product_count from catalog_stats");
+    const byTag = new Map(rows.map((row) => [row.tag, row]));
+    return {
+      productCount: Number(catalog?.product_count ?? 0),
+      productsWith: (tag) => byTag.get(tag)?.product_count ?? 0,
+      idOf: (tag) => byTag.get(tag)?.id,
+    };
+  }
+
+  /** Replaces a product's tags (shown and indexed) and keeps the tag statistics current. */
+  async setProductTags(productId: string, evidence: readonly TagEvidence[]): Promise<void> {
+    await this.em.execute("select set_product_tags(?::uuid, ?::text[], ?::real[])", [
+      productId,
+      textArrayLiteral(evidence.map((item) => item.tag)),
+      numberArrayLiteral(evidence.map((item) => item.confidence)),
+    ]);
+  }
+
+  async findSimilar(query: WeightedQuery, stats: TagStats, options: SimilarityOptions): Promise<ScoredProduct[]> {
+    const searchable = query.tags.filter(({ tag }) => stats.idOf(tag) !== undefined);
+    const required = options.filters.requiredTags.map((tag) => stats.idOf(tag));
+    if (searchable.length === 0 || query.total <= 0 || required.includes(undefined)) return [];
+    const rows = await this.em.execute<RankedRow[]>(SIMILAR_PRODUCTS, [
+      numberArrayLiteral(searchable.map(({ tag }) => stats.idOf(tag)!)),
+      numberArrayLiteral(searchable.map(({ weight }) => weight)),
+      options.limit,
+      options.minScore * query.total,
+      options.excludeProductId,
+      required.length > 0 ? numberArrayLiteral(required as number[]) : null,
+      options.filters.createdAfter?.toISOString() ?? null,
+    ]);
+    return this.explain(rows, query);
+  }
+
+  /** Loads the ranked products and says which query tags each one matched, and how much each gave. */
+  private async explain(rows: readonly RankedRow[], query: WeightedQuery): Promise<ScoredProduct[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.product_id);
+    const products = new Map((await this.em.find(Product, { id: { $in: ids } })).map((product) => [product.id, product]));
+    const weights = new Map(query.tags.map(({ tag, weight }) => [tag, weight]));
+    const evidence = await this.em.execute<Array<{ product_id: string; tag: string; confidence: number }>>(
+      `select pt.product_id, s.tag, pt.confidence from product_tag pt join tag_stats s on s.id = pt.tag_id
+       where pt.product_id = any(?::uuid[]) and s.tag = any(?::text[])`,
+      [textArrayLiteral(ids), textArrayLiteral([...weights.keys()])],
+    );
+    return rows.map((row) => {
+      const contributions = evidence
+        .filter((item) => item.product_id === row.product_id)
+        .map((item) => ({ tag: item.tag, share: (weights.get(item.tag)! * item.confidence) / query.total }))
+        .sort((a, b) => b.share - a.share || (a.tag < b.tag ? -1 : 1));
+      return {
+        product: products.get(row.product_id)!,
+        score: Number(row.score) / query.total,
+        matchedTags: contributions.map((item) => item.tag).sort(),
+        contributions,
+      };
+    });
+  }
+}

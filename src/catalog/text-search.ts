@@ -1,0 +1,85 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { TagEvidence } from "../analysis/tags.js";
+import { Product } from "./product.entity.js";
+import type { ScoredProduct, SimilarityFilters } from "./similarity-repository.js";
+import { textArrayLiteral } from "./sql-arrays.js";
+
+/** Reciprocal rank fusion's damping constant (the usual 60): rank 1 is worth 1/61. */
+const RRF_K = 60;
+/** What a product first in both rankings gets; fused scores are divided by it, so they run up to 1. */
+const RRF_BEST = 2 / (RRF_K + 1);
+export const FULL_TEXT_CONTRIBUTION = "full-text";
+
+export interface TextMatch {
+  product: Product;
+}
+
+/**
+ * Full-text search over product.search_document (the tags' words and the
+ * product page's path words, stemmed, GIN indexed). The words are ORed:
+ * any of them may match, ts_rank_cd orders by how well.
+ */
+const SEARCH_TEXT = `
+  select p.id, p.source_url, p.tags, p.created_at
+  from product p, websearch_to_tsquery('english', ?) as q
+  where p.search_document @@ q
+    and (?::timestamptz is null or p.created_at > ?::timestamptz)
+    and cardinality(?::text[]) = (
+      select count(*) from product_tag pt join tag_stats s on s.id = pt.tag_id
+      where pt.product_id = p.id and s.tag = any(?::text[]))
+  order by ts_rank_cd(p.search_document, q) desc, p.created_at desc, p.id desc
+  limit ?`;
+
+/** What a product's stored tags say, with their confidences (to find products like it). */
+const PRODUCT_EVIDENCE = `
+  select s.tag, pt.confidence from product_tag pt join tag_stats s on s.id = pt.tag_id
+  where pt.product_id = ? order by s.tag`;
+
+export class TextSearchRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async searchText(words: readonly string[], limit: number, filters: SimilarityFilters): Promise<TextMatch[]> {
+    const at = filters.createdAfter?.toISOString() ?? null;
+    const required = textArrayLiteral(filters.requiredTags);
+    const rows = await this.em.execute<Array<Record<string, unknown>>>(SEARCH_TEXT, [words.join(" or "), at, at, required, required, limit]);
+    return rows.map((row) => ({ product: this.em.map(Product, row) }));
+  }
+
+  /** Null when there is no such product. */
+  async productEvidence(productId: string): Promise<TagEvidence[] | null> {
+    const product = await this.em.findOne(Product, { id: productId });
+    if (!product) return null;
+    const rows = await this.em.execute<Array<{ tag: string; confidence: number }>>(PRODUCT_EVIDENCE, [productId]);
+    return rows.map((row) => ({ tag: row.tag, confidence: Number(row.confidence) }));
+  }
+}
+
+/**
+ * Reciprocal rank fusion of the tag ranking and the full-text ranking. The
+ * fused score runs from 0 to 1 (first in both); a product's contributions
+ * split its score between the tags it matched (in proportion to what each
+ * gave the tag score) and the full-text match.
+ */
+export function fuseByReciprocalRank(byTags: readonly ScoredProduct[], byText: readonly TextMatch[], limit: number, minScore: number): ScoredProduct[] {
+  const fused = new Map<string, { match: ScoredProduct; tagPart: number; textPart: number }>();
+  const entry = (match: ScoredProduct) => fused.get(match.product.id) ?? fused.set(match.product.id, { match, tagPart: 0, textPart: 0 }).get(match.product.id)!;
+  byTags.forEach((match, index) => (entry(match).tagPart = 1 / (RRF_K + index + 1) / RRF_BEST));
+  byText.forEach(({ product }, index) => {
+    entry({ product, score: 0, matchedTags: [], contributions: [] }).textPart = 1 / (RRF_K + index + 1) / RRF_BEST;
+  });
+  return [...fused.values()]
+    .map(({ match, tagPart, textPart }) => {
+      const tagTotal = match.contributions.reduce((sum, item) => sum + item.share, 0);
+      const contributions = match.contributions.map((item) => ({ tag: item.tag, share: tagTotal > 0 ? (item.share / tagTotal) * tagPart : 0 }));
+      if (textPart > 0) contributions.push({ tag: FULL_TEXT_CONTRIBUTION, share: textPart });
+      return { ...match, score: tagPart + textPart, contributions };
+    })
+    .filter((match) => match.score >= minScore)
+    .sort(
+      (a, b) =>
+        b.score - a.score ||
+        b.product.createdAt.getTime() - a.product.createdAt.getTime() ||
+        (a.product.id < b.product.id ? 1 : -1),
+    )
+    .slice(0, limit);
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from "node:crypto";
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SimilarityRepository, UNPRUNED_SIMILAR_PRODUCTS, type SimilarityFilters } from "../../src/catalog/similarity-repository.js";
+import { numberArrayLiteral, textArrayLiteral } from "../../src/catalog/sql-arrays.js";
+import { weighQuery } from "../../src/catalog/tag-weights.js";
+import { createOrm, migrate } from "../../src/db/orm.js";
+import { createTestDatabase } from "../support/test-database.js";
+
+/**
+ * The pruned top-k (similar_products) against a brute-force scorer written
+ * in JS, on a seeded random catalogue with a skewed tag distribution: the
+ * results must be exactly equal, ties, filters and thresholds included.
+ */
+
+let orm: MikroORM;
+let dropDatabase: () => Promise<void>;
+interface SeededProduct {
+  id: string;
+  createdAt: Date;
+  tags: Map<string, number>;
+}
+const catalogue: SeededProduct[] = [];
+
+function random(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+const VOCABULARY = [
+  ...Array.from({ length: 60 }, (_, index) => `object:thing${index}`),
+  ...["red", "blue", "green", "white", "black", "brown", "gray"].map((colour) => `color:${colour}`),
+  ...["wood", "metal", "glass"].map((material) => `material:${material}`),
+  ...["colorful", "dark", "bright"].map((style) => `style:${style}`),
+];
+/** Skewed: low indexes are common, high ones rare. */
+const draw = (next: () => number) => VOCABULARY[Math.floor(next() ** 2.5 * VOCABULARY.length)]!;
+const CONFIDENCES = [1, 0.9, 0.75, 0.5, 0.3];
+
+beforeAll(async () => {
+  const database = await createTestDatabase();
+  dropDatabase = database.drop;
+  orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
+  await migrate(orm);
+  const next = random(42);
+  const start = Date.parse("2026-01-01T00:00:00Z");
+  for (let index = 0; index < 600; index += 1) {
+    const tags = new Map<string, number>();
+    const count = 2 + Math.floor(next() * 7);
+    while (tags.size < count) tags.set(draw(next), CONFIDENCES[Math.floor(next() * CONFIDENCES.length)]!);
+    // Some products share a timestamp, so the id tie-break is exercised too.
+    catalogue.push({ id: randomUUID(), createdAt: new Date(start + Math.floor(index / 3) * 1000), tags });
+  }
+  const em = orm.em.fork();
+  for (const product of catalogue) {
+    await em.execute("insert into product (id, source_url, created_at) values (?, ?, ?)", [product.id, `https://shop.example/${product.id}`, product.createdAt.toISOString()]);
+    const evidence = [...product.tags].map(([tag, confidence]) => ({ tag, confidence })).sort((a, b) => (a.tag < b.tag ? -1 : 1));
+    await new SimilarityRepository(em).setProductTags(product.id, evidence);
+  }
+  await em.execute("analyze");
+});
+
+afterAll(async () => {
+  await orm?.close();
+  await dropDatabase?.();
+});
+
+/** Every product scored in plain JS: the reference. */
+function bruteForce(query: ReturnType<typeof weighQuery>, limit: number, minScore: number, filters: SimilarityFilters, exclude: string | null) {
+  return catalogue
+    .filter((product) => product.id !== exclude)
+    .filter((product) => filters.requiredTags.every((tag) => product.tags.has(tag)))
+    .filter((product) => !filters.createdAfter || product.createdAt > filters.createdAfter)
+    .map((product) => ({
+      product,
+      // Confidences are stored as float4, as Math.fround rounds them.
+      raw: query.tags.reduce((sum, { tag, weight }) => sum + weight * Math.fround(product.tags.get(tag) ?? 0), 0),
+    }))
+    .filter(({ raw, product }) => raw > 0 && query.tags.some(({ tag }) => product.tags.has(tag)))
+    .filter(({ raw }) => raw >= minScore * query.total - 1e-9)
+    .sort((a, b) => b.raw - a.raw || b.product.createdAt.getTime() - a.product.createdAt.getTime() || (a.product.id < b.product.id ? 1 : -1))
+    .slice(0, limit)
+    .map(({ product, raw }) => ({ id: product.id, score: raw / query.total }));
+}
+
+async function randomQuery(next: () => number) {
+  const evidence = new Map<string, number>();
+  const count = 1 + Math.floor(next() * 7);
+  while (evidence.size < count) evidence.set(next() < 0.5 ? draw(next) : VOCABULARY[Math.floor(next() * VOCABULARY.length)]!, CONFIDENCES[Math.floor(next() * 3)]!);
+  const repository = new SimilarityRepository(orm.em.fork());
+  const stats = await repository.tagStats([...evidence.keys()]);
+  const query = weighQuery(
+    [...evidence].map(([tag, confidence]) => ({ tag, confidence })),
+    stats.productCount,
+    stats.productsWith,
+  );
+  return { repository, stats, query };
+}
+
+const noFilters: SimilarityFilters = { requiredTags: [], createdAfter: null };
+
+describe("weighted tag similarity", () => {
+  it("returns exactly the brute-force top-k, ties included, across many random queries", async () => {
+    const next = random(7);
+    for (let round = 0; round < 150; round += 1) {
+      const { repository, stats, query } = await randomQuery(next);
+      const limit = 1 + Math.floor(next() * 15);
+      const found = await repository.findSimilar(query, stats, { limit, minScore: 0, excludeProductId: null, filters: noFilters });
+      const expected = bruteForce(query, limit, 0, noFilters, null);
+      expect(found.map((match) => match.product.id), `round ${round}: ${JSON.stringify(query)}`).toEqual(expected.map((item) => item.id));
+      found.forEach((match, index) => expect(match.score).toBeCloseTo(expected[index]!.score, 6));
+    }
+  });
+
+  it("honours minScore, filters and an excluded product exactly", async () => {
+    const next = random(99);
+    for (let round = 0; round < 60; round += 1) {
+      const { repository, stats, query } = await randomQuery(next);
+      const minScore = [0, 0.2, 0.5, 0.8][round % 4]!;
+      const filters: SimilarityFilters = {
+        requiredTags: round % 3 === 0 ? [draw(next)] : [],
+        createdAfter: round % 2 === 0 ? new Date(catalogue[Math.floor(next() * catalogue.length)]!.createdAt) : null,
+      };
+      const exclude = round % 5 === 0 ? catalogue[Math.floor(next() * catalogue.length)]!.id : null;
+      const filterStats = await repository.tagStats([...query.tags.map(({ tag }) => tag), ...filters.requiredTags]);
+      const found = await repository.findSimilar(query, filterStats, { limit: 10, minScore, excludeProductId: exclude, filters });
+      expect(found.map((match) => match.product.id), `round ${round}`).toEqual(bruteForce(query, 10, minScore, filters, exclude).map((item) => item.id));
+      expect(found.every((match) => match.score >= minScore - 1e-9)).toBe(true);
+      void stats;
+    }
+  });
+
+  it("explains each score by its matched tags' contributions", async () => {
+    const { repository, stats, query } = await randomQuery(random(3));
+    const [best] = await repository.findSimilar(query, stats, { limit: 1, minScore: 0, excludeProductId: null, filters: noFilters });
+    expect(best).toBeDefined();
+    const total = best!.contributions.reduce((sum, item) => sum + item.share, 0);
+    expect(total).toBeCloseTo(best!.score, 9);
+    expect(best!.matchedTags).toEqual(best!.contributions.map((item) => item.tag).sort());
+  });
+
+  it("the unpruned SQL baseline agrees with the pruned search", async () => {
+    const next = random(11);
+    for (let round = 0; round < 20; round += 1) {
+      const { repository, stats, query } = await randomQuery(next);
+      const known = query.tags.filter(({ tag }) => stats.idOf(tag) !== undefined);
+      const rows = await orm.em.fork().execute<Array<{ product_id: string }>>(UNPRUNED_SIMILAR_PRODUCTS, [
+        numberArrayLiteral(known.map(({ tag }) => stats.idOf(tag)!)),
+        numberArrayLiteral(known.map(({ weight }) => weight)),
+        0,
+        10,
+      ]);
+      const found = await repository.findSimilar(query, stats, { limit: 10, minScore: 0, excludeProductId: null, filters: noFilters });
+      expect(found.map((match) => match.product.id)).toEqual(rows.map((row) => row.product_id));
+    }
+  });
+
+  it("keeps tag statistics current as products gain, change and lose tags", async () => {
+    const em = orm.em.fork();
+    const id = randomUUID();
+    const count = async (tag: string) => (await new SimilarityRepository(em).tagStats([tag])).productsWith(tag);
+    const before = await count("object:thing0");
+    const products = (await new SimilarityRepository(em).tagStats([])).productCount;
+    await em.execute("insert into product (id, source_url, created_at) values (?, ?, now())", [id, `https://shop.example/stats/${id}`]);
+    await new SimilarityRepository(em).setProductTags(id, [{ tag: "object:thing0", confidence: 1 }, { tag: "text:once", confidence: 1 }]);
+    expect(await count("object:thing0")).toBe(before + 1);
+    expect((await new SimilarityRepository(em).tagStats([])).productCount).toBe(products + 1);
+    await new SimilarityRepository(em).setProductTags(id, [{ tag: "text:once", confidence: 0.5 }]);
+    expect(await count("object:thing0")).toBe(before);
+    await em.execute("delete from product where id = ?", [id]);
+    expect(await count("text:once")).toBe(0);
+    expect((await new SimilarityRepository(em).tagStats([])).productCount).toBe(products);
+  });
+
+  it("takes tags with quotes, commas, braces and backslashes as they are", async () => {
+    const em = orm.em.fork();
+    const odd = [`text:say "hi"`, "text:a,b", "text:{x}", "text:back\\slash", "text:it's"];
+    const id = randomUUID();
+    await em.execute("insert into product (id, source_url, created_at) values (?, 'https://shop.example/odd', now())", [id]);
+    await new SimilarityRepository(em).setProductTags(id, odd.map((tag) => ({ tag, confidence: 1 })));
+    for (const tag of odd) {
+      const repository = new SimilarityRepository(orm.em.fork());
+      const stats = await repository.tagStats([tag]);
+      const query = weighQuery([{ tag, confidence: 1 }], stats.productCount, stats.productsWith);
+      const [match] = await repository.findSimilar(query, stats, { limit: 1, minScore: 0, excludeProductId: null, filters: noFilters });
+      expect(match?.product.id, tag).toBe(id);
+      expect(match?.matchedTags).toEqual([tag]);
+    }
+    await em.execute("delete from product where id = ?", [id]);
+    expect(textArrayLiteral(odd)).toContain('\\"hi\\"');
+  });
+
+  it("reads each query tag's list through the inverted index", async () => {
+    const plan = await orm.em.fork().transactional(async (em) => {
+      await em.execute("set local enable_seqscan = off"); // the small table would otherwise be read whole
+      return em.execute<Array<{ "QUERY PLAN": string }>>(
+        `explain select pt.product_id from product_tag pt where pt.tag_id = any(?::int[])`,
+        [numberArrayLiteral([1, 2])],
+      );
+    });
+    expect(plan.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(/(Index|Index Only|Bitmap Index) Scan (using|on) product_tag_pkey/);
+  });
+});
