@@ -35,5 +35,5 @@ console.log(`Tags: ${analysed.tags.join(", ")}`);
 const { findSimilarProducts } = await client.request(FindSimilarProductsDocument, { image: photo, limit: 5 });
 console.log(`Similar products (query tags: ${findSimilarProducts.queryTags.join(", ")}):`);
 for (const [rank, match] of findSimilarProducts.matches.entries()) {
-  console.log(`${rank + 1}. ${match.product.id} ${match.product.sourceUrl} score ${match.score} [${match.matchedTags.join(", ")}]`);
+  console.log(`${rank + 1}. ${match.product.id} ${match.product.sourceUrl} score ${match.score.toFixed(2)} [${match.matchedTags.join(", ")}]`);
 }

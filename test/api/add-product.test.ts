@@ -169,6 +169,33 @@ describe("addProduct refuses bad input and leaves nothing behind", () => {
     expect(error.extensions?.existingProductId).toBe(first.data!.addProduct.id);
   });
 
+  it("an image already in the catalogue, even under another file name and sourceUrl", async () => {
+    const bytes = await solidPng(3, 140, 220, 48);
+    const first = await addProduct({ variable: "variables.image", bytes, filename: "original.png" }, "https://shop.example/original");
+    expect(first.errors).toBeUndefined();
+    const { id: productId, photos: [photo] } = first.data!.addProduct;
+    const error = await expectRejected(
+      () => addProduct({ variable: "variables.image", bytes, filename: "renamed-copy.png" }, "https://other-shop.example/copy"),
+      "DUPLICATE_IMAGE",
+    );
+    expect(error.extensions).toMatchObject({ existingProductId: productId, existingPhotoId: photo.id });
+    expect(error.message).toContain(productId);
+  });
+
+  it("the same new image sent several times at once: one is stored, the others are told it is a duplicate", async () => {
+    const bytes = await solidPng(77, 7, 177, 40);
+    const filesBefore = await api.storedFiles();
+    const rowsBefore = await api.rowCounts();
+    const responses = await Promise.all([1, 2, 3, 4].map((n) => addProduct({ variable: "variables.image", bytes, filename: `same-${n}.png` })));
+    const [stored, ...more] = responses.filter((response) => !response.errors);
+    expect(more).toEqual([]);
+    for (const { errors } of responses.filter((response) => response.errors)) {
+      expect(errors![0]!.extensions).toMatchObject({ code: "DUPLICATE_IMAGE", existingProductId: stored!.data!.addProduct.id });
+    }
+    expect(await api.storedFiles()).toHaveLength(filesBefore.length + 1);
+    expect(await api.rowCounts()).toEqual({ product: rowsBefore.product + 1, photo: rowsBefore.photo + 1 });
+  });
+
   it("a request without the CSRF preflight header", async () => {
     const response = await api.client.upload(ADD_PRODUCT, { sourceUrl: nextUrl(), image: null }, [await fixtureUpload("chelsea.png")], {});
     expect(response.status).toBe(400);

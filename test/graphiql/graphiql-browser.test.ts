@@ -26,7 +26,7 @@ beforeAll(async () => {
   const seeded = await api.client.upload(
     "mutation ($image: Upload!) { addProduct(sourceUrl: \"https://shop.example/seeded-cup\", image: $image) { id } }",
     { image: null },
-    [await fixtureUpload("coffee.png")],
+    [await fixtureUpload("fruits.jpg")], // not coffee.png: the Upload panel test sends that one, and a file is stored once
   );
   expect(seeded.errors).toBeUndefined();
 

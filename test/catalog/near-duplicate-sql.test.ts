@@ -1,0 +1,134 @@
+import { randomUUID } from "node:crypto";
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bandProbeMasks, MAX_NEAR_DUPLICATES, NEAR_DUPLICATES_OF_PHOTOS } from "../../src/catalog/near-duplicate-sql.js";
+import { ProductRepository } from "../../src/catalog/product-repository.js";
+import { numberArrayLiteral, textArrayLiteral } from "../../src/catalog/sql-arrays.js";
+import { createOrm, migrate } from "../../src/db/orm.js";
+import { hammingDistance } from "../../src/media/perceptual-hash.js";
+import { createTestDatabase } from "../support/test-database.js";
+
+/**
+ * The near-duplicate lookup against a brute-force scan in JS, on random
+ * hashes with planted neighbours at every distance, for every threshold the
+ * settings allow: multi-index hashing must miss nothing.
+ */
+
+let orm: MikroORM;
+let dropDatabase: () => Promise<void>;
+const photos: Array<{ id: string; hash: bigint; createdAt: Date }> = [];
+const sources: string[] = [];
+
+function random(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+beforeAll(async () => {
+  const database = await createTestDatabase();
+  dropDatabase = database.drop;
+  orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
+  await migrate(orm);
+  const next = random(11);
+  const randomHash = () => BigInt.asIntN(64, Array.from({ length: 4 }, () => BigInt(Math.floor(next() * 65536))).reduce((h, part) => (h << 16n) | part, 0n));
+  const start = Date.parse("2026-01-01T00:00:00Z");
+  const add = (hash: bigint) => photos.push({ id: randomUUID(), hash, createdAt: new Date(start + photos.length * 1000) });
+  for (let index = 0; index < 300; index += 1) add(randomHash());
+  for (let source = 0; source < 12; source += 1) {
+    const hash = randomHash();
+    add(hash);
+    sources.push(photos.at(-1)!.id);
+    for (let distance = 0; distance <= 14; distance += 1) {
+      // Flipped bits spread evenly over the four bands: the case the pigeonhole argument is tight for.
+      const spread = Array.from({ length: distance }, (_, k) => BigInt((k % 4) * 16 + Math.floor(k / 4)));
+      add(spread.reduce((h, bit) => h ^ (1n << bit), hash));
+      // And at random.
+      const bits = new Set<number>();
+      while (bits.size < distance) bits.add(Math.floor(next() * 64));
+      add(BigInt.asIntN(64, [...bits].reduce((h, bit) => h ^ (1n << BigInt(bit)), hash)));
+    }
+  }
+  const productId = randomUUID();
+  const connection = orm.em.getConnection();
+  await connection.execute(`insert into product (id, source_url, created_at) values (?, 'https://shop.example/hashes', now())`, [productId]);
+  await connection.execute(
+    `insert into photo (id, product_id, storage_key, mime_type, width, height, byte_size, sha256, perceptual_hash, created_at)
+     select r.id, ?, r.id::text || '.png', 'image/png', 1, 1, 1, encode(sha256(r.id::text::bytea), 'hex'), r.hash::bigint, r.created_at
+     from jsonb_to_recordset(?::jsonb) as r(id uuid, hash text, created_at timestamptz)`,
+    [productId, JSON.stringify(photos.map((photo) => ({ id: photo.id, hash: String(photo.hash), created_at: photo.createdAt.toISOString() })))],
+  );
+  await connection.execute("analyze photo");
+});
+
+afterAll(async () => {
+  await orm?.close();
+  await dropDatabase?.();
+});
+
+function bruteForce(sourceId: string, maxDistance: number) {
+  const source = photos.find((photo) => photo.id === sourceId)!;
+  return photos
+    .filter((photo) => photo.id !== sourceId)
+    .map((photo) => ({ photo, distance: hammingDistance(source.hash, photo.hash) }))
+    .filter(({ distance }) => distance <= maxDistance)
+    .sort((a, b) => a.distance - b.distance || a.photo.createdAt.getTime() - b.photo.createdAt.getTime())
+    .slice(0, MAX_NEAR_DUPLICATES)
+    .map(({ photo, distance }) => ({ id: photo.id, distance }));
+}
+
+describe("near duplicates by multi-index hashing", () => {
+  it("finds exactly what a scan finds, for every threshold from 0 to 11, in one batch", async () => {
+    for (let maxDistance = 0; maxDistance <= 11; maxDistance += 1) {
+      const found = await new ProductRepository(orm.em.fork()).nearDuplicatesByPhotoIds(sources, maxDistance);
+      for (const source of sources) {
+        const actual = found.get(source)!.map(({ photo, distance }) => ({ id: photo.id, distance }));
+        expect(actual, `threshold ${maxDistance}`).toEqual(bruteForce(source, maxDistance));
+      }
+    }
+  });
+
+  it("maps the rows to photos, hash included, and gives photos without a hash no near duplicates", async () => {
+    const [source] = sources;
+    const found = await new ProductRepository(orm.em.fork()).nearDuplicatesByPhotoIds([source!, randomUUID()], 8);
+    const nearest = found.get(source!)![0]!;
+    expect(nearest.distance).toBe(0);
+    expect(nearest.photo.perceptualHash).toBe(photos.find((photo) => photo.id === nearest.photo.id)!.hash);
+    expect(nearest.photo).toMatchObject({ mimeType: "image/png", width: 1 });
+    expect([...found.values()][1]).toEqual([]);
+  });
+
+  it("probes 1 + 16 + 120 values per band at the default threshold of 8", () => {
+    expect(bandProbeMasks(7)).toHaveLength(17);
+    expect(bandProbeMasks(8)).toHaveLength(137);
+    expect(bandProbeMasks(11)).toHaveLength(137);
+  });
+
+  it("is served by the four band indexes", async () => {
+    const plan = await orm.em.fork().transactional(async (em) => {
+      await em.execute("set local enable_seqscan = off"); // the small table would otherwise be read whole
+      return em.execute<Array<{ "QUERY PLAN": string }>>(`explain ${NEAR_DUPLICATES_OF_PHOTOS}`, [
+        textArrayLiteral(sources.slice(0, 1)),
+        8,
+        numberArrayLiteral(bandProbeMasks(8)),
+        MAX_NEAR_DUPLICATES,
+      ]);
+    });
+    const text = plan.map((row) => row["QUERY PLAN"]).join("\n");
+    for (const band of [0, 1, 2, 3]) expect(text).toMatch(new RegExp(`Index (Only )?Scan using photo_phash_band_${band} on photo`));
+    expect(text).not.toMatch(/Seq Scan on photo/);
+  });
+});
+
+describe("photo.sha256", () => {
+  it("is unique, so two uploads of one file cannot both be stored", async () => {
+    const [existing] = await orm.em.getConnection().execute<Array<{ product_id: string; sha256: string }>>("select product_id, sha256 from photo limit 1");
+    const insert = orm.em.getConnection().execute(
+      `insert into photo (id, product_id, storage_key, mime_type, width, height, byte_size, sha256, created_at) values (?, ?, 'copy.png', 'image/png', 1, 1, 1, ?, now())`,
+      [randomUUID(), existing!.product_id, existing!.sha256],
+    );
+    await expect(insert).rejects.toMatchObject({ code: "23505", constraint: "photo_sha256_unique" });
+  });
+});
