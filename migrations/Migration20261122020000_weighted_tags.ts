@@ -23,7 +23,8 @@ export class Migration20261122020000_weighted_tags extends Migration {
         confidence real not null check (confidence > 0 and confidence <= 1),
         -- the product's, copied: ties break by it, and created-after filters on it, without a join
         created_at timestamptz not null,
-        primary key (tag_id, product_id)
+        -- covering: a tag's list (and a product's lookup) is read from the index alone
+        primary key (tag_id, product_id) include (confidence, created_at)
       );`);
     this.addSql(`create index product_tag_product_id on product_tag (product_id);`);
     // product.tags stays as what clients see; scoring now reads product_tag.
