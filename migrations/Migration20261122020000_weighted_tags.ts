@@ -120,7 +120,10 @@ export class Migration20261122020000_weighted_tags extends Migration {
  * that could still reach the k-th best partial sum (theta) are completed with
  * their remaining tags by primary-key lookups. The search stops once the k-th
  * exact score beats `suffix`, or when `suffix` is below min_score: nothing
- * unseen can then enter the result. Ties go to the newest product.
+ * unseen can then enter the result. When the next round would read a large
+ * part of all the query's lists, it takes every list at once instead: the
+ * worst case is then about the cost of scoring without pruning, not a
+ * multiple of it. Ties go to the newest product.
  */
 const similarProductsFunction = `
   create function similar_products(
@@ -133,6 +136,8 @@ const similarProductsFunction = `
     n integer := coalesce(cardinality(q_ids), 0);
     m integer := 0;
     suffix float8;
+    next_rows bigint;
+    all_rows bigint;
     ids uuid[];
     scores float8[];
     times timestamptz[];
@@ -175,6 +180,13 @@ const similarProductsFunction = `
       exit when m >= n
         or suffix < min_score
         or (coalesce(cardinality(ids), 0) >= k and scores[k] > suffix);
+      -- A further round re-reads lists 1..m+1 and completes their candidates.
+      -- Once that is a large part of all the query's lists (popular tags), one
+      -- last round over every list at once costs no more than not pruning.
+      select coalesce(sum(s.product_count) filter (where x.pos <= m + 1), 0), coalesce(sum(s.product_count), 0)
+        into next_rows, all_rows
+        from unnest(q_ids) with ordinality as x(tag_id, pos) join tag_stats s on s.id = x.tag_id;
+      if next_rows * 5 > all_rows then m := n - 1; end if;
     end loop;
     return query select x.id, x.score, x.created_at, m from unnest(ids, scores, times) as x(id, score, created_at);
   end $$;`;
