@@ -10,10 +10,16 @@ export interface MachineFacts {
   node: string;
   platform: string;
   postgres: string;
+  /** The server settings that decide whether scans hit memory and whether aggregates spill to disk. */
+  postgresMemory: { sharedBuffers: string; workMem: string };
 }
 
 export async function machineFacts(orm: MikroORM): Promise<MachineFacts> {
-  const [row] = await orm.em.getConnection().execute<{ server_version: string }[]>("show server_version");
+  const [row] = await orm.em
+    .getConnection()
+    .execute<{ server_version: string; shared_buffers: string; work_mem: string }[]>(
+      "select current_setting('server_version') as server_version, current_setting('shared_buffers') as shared_buffers, current_setting('work_mem') as work_mem",
+    );
   return {
     cpus: os.availableParallelism(),
     cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
@@ -22,5 +28,6 @@ export async function machineFacts(orm: MikroORM): Promise<MachineFacts> {
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
     postgres: row?.server_version ?? "unknown",
+    postgresMemory: { sharedBuffers: row?.shared_buffers ?? "unknown", workMem: row?.work_mem ?? "unknown" },
   };
 }

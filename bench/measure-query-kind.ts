@@ -1,116 +1,126 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
-import { ProductRepository } from "../src/catalog/product-repository.js";
-import type { BenchConfig } from "./bench-config.js";
-import { sameRanking, type RankingMismatch } from "./compare-rankings.js";
+import { SimilarityRepository, UNPRUNED_SIMILAR_PRODUCTS } from "../src/catalog/similarity-repository.js";
+import { compareRankings, type RankedId, type RankingMismatch } from "./compare-rankings.js";
 import { median, summarizeLatency, timed, type LatencySummary } from "./latency.js";
-import { countCandidates, NaiveSimilarSearch, rankByTagOverlap, type RankedId } from "./naive-similar.js";
+import type { PreparedQuery } from "./prepared-query.js";
 import type { QueryKind } from "./query-sets.js";
-import { explainPlan, recordStatements } from "./statement-recorder.js";
+import { CANDIDATE_COUNT, PRUNED_RANKING } from "./ranking-statements.js";
+
+/** What is timed, per query. */
+const MEASURED = ["ranking", "findSimilar", "baseline"] as const;
+type Measured = (typeof MEASURED)[number];
 
 export interface QueryKindResult {
   kind: QueryKind;
   queries: number;
-  ours: LatencySummary;
-  baseline: LatencySummary & { loadMedianMs: number };
-  /** Baseline over ours, both measured in this run on this machine. */
-  speedUp: { median: number; p95: number };
-  /** Median number of products sharing at least one tag with a query (the GIN filter's output). */
+  /** similar_products alone: the SQL step. */
+  ranking: LatencySummary;
+  /** SimilarityRepository.findSimilar: the SQL step, then loading the products and explaining their scores. */
+  findSimilar: LatencySummary;
+  /** UNPRUNED_SIMILAR_PRODUCTS: every product sharing a query tag scored. */
+  baseline: LatencySummary;
+  /** Baseline over the SQL step, both over the same queries in this run. */
+  ratio: { median: number; p95: number };
+  rounds: { median: number; max: number };
+  /** Median number of products sharing at least one tag with a query (what the baseline scores). */
   candidatesMedian: number;
-  /** How the planner reads product, per query: scan node -> number of queries. */
-  scanNodes: Record<string, number>;
-  /** The plan of the first query of this kind. */
-  examplePlan: string[];
-  /** Queries whose top results were checked against the baseline's. */
-  compared: number;
+  exact: number;
+  equalUpToTies: number;
   mismatches: RankingMismatch[];
 }
 
-const BASELINE_WARM_UP_RUNS = 2;
+/** Queries of each kind run untimed first, so caches and plans are warm. */
+const WARM_UP_QUERIES = 5;
+/** How deep the baseline looks when a float tie may have broken differently. */
+const DEEPER_LIMIT = 60;
+
+interface Ranking {
+  ranked: RankedId[];
+  rounds: number | null;
+}
 
 /**
- * Ours (production's path: a forked EntityManager per request, as the
- * GraphQL context does, and ProductRepository.findByTagOverlap) against the
- * naive baseline, on one kind of query. After an untimed warm-up, baseline
- * runs are spread evenly among ours, so a noisy neighbour slows both alike.
+ * Ours (the SQL step, and findSimilar in full) and the unpruned baseline,
+ * on every query of one kind, one after the other: a noisy neighbour slows
+ * all three alike. The order rotates from query to query, so none of them
+ * always finds the pages the one before it read. Every query's top results
+ * are checked against the baseline's.
  */
-export async function measureQueryKind(orm: MikroORM, kind: QueryKind, queries: string[][], config: BenchConfig): Promise<QueryKindResult> {
-  const ours = async (tags: readonly string[]): Promise<RankedId[]> => {
-    const found = await new ProductRepository(orm.em.fork()).findByTagOverlap(tags, config.limit);
-    return found.map(({ product, score }) => ({ id: product.id, score }));
-  };
-  const naive = new NaiveSimilarSearch(orm.em.fork(), config.limit);
+export async function measureQueryKind(orm: MikroORM, kind: QueryKind, queries: readonly PreparedQuery[], limit: number, progress: (message: string) => void): Promise<QueryKindResult> {
+  const run = rankings(orm, limit);
+  for (const query of queries.slice(0, WARM_UP_QUERIES)) for (const measured of MEASURED) await run[measured](query);
 
-  const statements = await warmUp(orm, ours, queries);
-  for (let run = 0; run < BASELINE_WARM_UP_RUNS; run++) await naive.find(queries[run % queries.length] ?? []);
-  naive.loadMs.length = 0;
-
-  const oursMs: number[] = [];
-  const oursRankings: RankedId[][] = [];
-  const baselineMs: number[] = [];
-  const baselineRankings = new Map<number, RankedId[]>();
-  const baselineEvery = Math.max(1, Math.floor(queries.length / config.baselineRuns));
-  for (const [index, tags] of queries.entries()) {
-    const mine = await timed(() => ours(tags));
-    oursMs.push(mine.ms);
-    oursRankings.push(mine.result);
-    if (index % baselineEvery === 0 && baselineMs.length < config.baselineRuns) {
-      const theirs = await timed(() => naive.find(tags));
-      baselineMs.push(theirs.ms);
-      baselineRankings.set(index, theirs.result);
-    }
-  }
-
-  // Every query is checked, not only the timed ones: ranking rows already loaded is cheap.
-  const mismatches: RankingMismatch[] = [];
+  const samples: Record<Measured, number[]> = { ranking: [], findSimilar: [], baseline: [] };
+  const rounds: number[] = [];
   const candidates: number[] = [];
-  for (const [index, tags] of queries.entries()) {
-    candidates.push(countCandidates(naive.lastRows, tags));
-    const expected = baselineRankings.get(index) ?? rankByTagOverlap(naive.lastRows, tags, config.limit);
-    const actual = oursRankings[index] ?? [];
-    if (!sameRanking(actual, expected)) mismatches.push({ kind, queryIndex: index, tags, ours: actual, baseline: expected });
+  const agreements: Record<"exact" | "equal up to ties", number> = { exact: 0, "equal up to ties": 0 };
+  const mismatches: RankingMismatch[] = [];
+  for (const [index, query] of queries.entries()) {
+    const found = {} as Record<Measured, Ranking>;
+    for (const measured of rotate(MEASURED, index)) {
+      const { result, ms } = await timed(() => run[measured](query));
+      samples[measured].push(ms);
+      found[measured] = result;
+    }
+    if (found.ranking.rounds !== null) rounds.push(found.ranking.rounds);
+    candidates.push(await countCandidates(orm, query));
+
+    const agreement = await compareRankings(found.ranking.ranked, found.baseline.ranked, async () => (await run.baseline(query, DEEPER_LIMIT)).ranked);
+    const sameIds = found.findSimilar.ranked.map(({ id }) => id).join() === found.ranking.ranked.map(({ id }) => id).join();
+    const mismatch = { kind, queryIndex: index, tags: query.tags, ours: found.ranking.ranked, baseline: found.baseline.ranked };
+    if (agreement === "different") mismatches.push({ ...mismatch, reason: "similar_products differs from the baseline" });
+    else if (!sameIds) mismatches.push({ ...mismatch, reason: "findSimilar's ids differ from similar_products'", baseline: found.findSimilar.ranked });
+    else agreements[agreement]++;
+    if ((index + 1) % 25 === 0) progress(`${kind}: ${index + 1}/${queries.length} queries`);
   }
 
-  const plans: string[][] = [];
-  for (const sql of statements) plans.push(await explainPlan(orm, sql));
-  const oursLatency = summarizeLatency(oursMs);
-  const baselineLatency = summarizeLatency(baselineMs);
+  const ranking = summarizeLatency(samples.ranking);
+  const baseline = summarizeLatency(samples.baseline);
   return {
     kind,
     queries: queries.length,
-    ours: oursLatency,
-    baseline: { ...baselineLatency, loadMedianMs: median(naive.loadMs) },
-    speedUp: { median: baselineLatency.medianMs / oursLatency.medianMs, p95: baselineLatency.p95Ms / oursLatency.p95Ms },
+    ranking,
+    findSimilar: summarizeLatency(samples.findSimilar),
+    baseline,
+    ratio: { median: baseline.medianMs / ranking.medianMs, p95: baseline.p95Ms / ranking.p95Ms },
+    rounds: { median: median(rounds), max: Math.max(...rounds) },
     candidatesMedian: median(candidates),
-    scanNodes: tally(plans.flatMap(scanNodesOf)),
-    examplePlan: plans[0] ?? [],
-    compared: queries.length,
+    exact: agreements.exact,
+    equalUpToTies: agreements["equal up to ties"],
     mismatches,
   };
 }
 
-/** One untimed pass of ours over every query; returns the SQL each sent, for EXPLAIN. */
-async function warmUp(orm: MikroORM, ours: (tags: readonly string[]) => Promise<unknown>, queries: readonly string[][]): Promise<string[]> {
-  const recorder = recordStatements(orm);
-  try {
-    const statements: string[] = [];
-    for (const tags of queries) {
-      await ours(tags);
-      statements.push(recorder.last());
-    }
-    return statements;
-  } finally {
-    recorder.stop();
-  }
+/** The three measured calls, each through a fresh forked EntityManager, as a request would make them. */
+function rankings(orm: MikroORM, limit: number): Record<Measured, (query: PreparedQuery, depth?: number) => Promise<Ranking>> {
+  return {
+    ranking: async ({ args }) => {
+      const rows = await orm.em.fork().execute<Array<{ product_id: string; score: number; rounds: number }>>(PRUNED_RANKING, [args.tagIds, args.weights, limit]);
+      return { ranked: rows.map((row) => ({ id: row.product_id, score: row.score })), rounds: rows[0]?.rounds ?? null };
+    },
+    findSimilar: async ({ weighted, stats }) => {
+      const matches = await new SimilarityRepository(orm.em.fork()).findSimilar(weighted, stats, {
+        limit,
+        minScore: 0,
+        excludeProductId: null,
+        filters: { requiredTags: [], createdAfter: null },
+      });
+      return { ranked: matches.map((match) => ({ id: match.product.id, score: match.score * weighted.total })), rounds: null };
+    },
+    baseline: async ({ args }, depth = limit) => {
+      const rows = await orm.em.fork().execute<Array<{ product_id: string; score: number }>>(UNPRUNED_SIMILAR_PRODUCTS, [args.tagIds, args.weights, 0, depth]);
+      return { ranked: rows.map((row) => ({ id: row.product_id, score: row.score })), rounds: null };
+    },
+  };
 }
 
-/** "Bitmap Index Scan on product_tags_gin", "Seq Scan on product p": the nodes that read the table. */
-function scanNodesOf(plan: readonly string[]): string[] {
-  const nodes = plan.map((line) => /(\w[\w ]*Scan(?: using \S+)? on product\w*)/.exec(line)?.[1]).filter((node): node is string => node !== undefined);
-  return [...new Set(nodes)];
+async function countCandidates(orm: MikroORM, { args }: PreparedQuery): Promise<number> {
+  const [row] = await orm.em.fork().execute<Array<{ candidates: number }>>(CANDIDATE_COUNT, [args.tagIds]);
+  return row?.candidates ?? 0;
 }
 
-function tally(values: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
-  return counts;
+/** The items starting at `offset` (modulo their number), then the ones before. */
+function rotate<T>(items: readonly T[], offset: number): T[] {
+  const start = offset % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
 }

@@ -1,12 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import type { BenchConfig } from "./bench-config.js";
+import { SCORE_TOLERANCE } from "./compare-rankings.js";
+import type { LatencySummary } from "./latency.js";
 import type { MachineFacts } from "./machine-facts.js";
 import type { QueryKindResult } from "./measure-query-kind.js";
+import type { RelationSize } from "./relation-sizes.js";
 import type { SeedStats } from "./seed-catalog.js";
-import { GIN_INDEX } from "./statement-recorder.js";
 
 export interface BenchResults {
-  benchmark: "similar-by-tag-overlap";
+  benchmark: "similar-by-weighted-tag-overlap";
   generatedAt: string;
   machine: MachineFacts;
   database: string;
@@ -25,57 +27,65 @@ export async function writeResults(results: BenchResults): Promise<string> {
 }
 
 export function printReport(results: BenchResults): void {
-  const { machine, seed, config } = results;
+  const { machine, seed, config, kinds } = results;
   const lines = [
-    `similar products by tag overlap: ${count(seed.products)} products, ${config.queries} queries, top ${config.limit}`,
-    `machine   ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB, load ${machine.loadAverage.join(" ")}; node ${machine.node}; PostgreSQL ${machine.postgres}`,
+    `similar products by weighted tag overlap: ${count(seed.products)} products, ` +
+      `${kinds.map((kind) => `${kind.queries} ${kind.kind}`).join(" + ")} queries (4-8 tags, confidence 1), top ${config.limit}`,
+    `machine   ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB, load ${machine.loadAverage.join(" ")}; node ${machine.node}; ` +
+      `PostgreSQL ${machine.postgres} (shared_buffers ${machine.postgresMemory.sharedBuffers}, work_mem ${machine.postgresMemory.workMem})`,
     `database  ${results.database}`,
-    `seed      ${seconds(seed.insertMs)} insert + ${seconds(seed.vacuumAnalyzeMs)} vacuum analyze; ` +
-      `${seed.averageTags.toFixed(1)} tags/product; table ${mebibytes(seed.tableBytes)}, ${GIN_INDEX} ${mebibytes(seed.ginIndexBytes)}`,
+    `seed      ${seconds(seed.copyMs + seed.indexMs + seed.countsMs + seed.vacuumAnalyzeMs)}: generate + COPY ${seconds(seed.copyMs)}, ` +
+      `product_tag indexes ${seconds(seed.indexMs)}, counts ${seconds(seed.countsMs)}, vacuum analyze ${seconds(seed.vacuumAnalyzeMs)}; ` +
+      `${count(seed.productTags)} product_tag rows (${seed.averageTags.toFixed(2)} tags/product, ${count(seed.vocabulary)} distinct tags)`,
+    ...sizeLines(seed.sizes),
     "",
-    row(["queries", "ours n", "median", "p95", "baseline n", "median", "p95", "speed-up median", "p95"]),
-    ...results.kinds.map((kind) =>
-      row([
-        kind.kind,
-        String(kind.ours.samples),
-        ms(kind.ours.medianMs),
-        ms(kind.ours.p95Ms),
-        String(kind.baseline.samples),
-        ms(kind.baseline.medianMs),
-        ms(kind.baseline.p95Ms),
-        times(kind.speedUp.median),
-        times(kind.speedUp.p95),
-      ]),
-    ),
-    "ours = ProductRepository.findByTagOverlap; baseline = load every row's tags into Node, score there (its load alone: " +
-      results.kinds.map((kind) => `${kind.kind} ${ms(kind.baseline.loadMedianMs)}`).join(", ") +
-      " median)",
-    "",
-    ...results.kinds.flatMap((kind) => [
-      `plans (${kind.kind}): ${Object.entries(kind.scanNodes)
-        .map(([node, queries]) => `${node} in ${queries}/${kind.queries}`)
-        .join("; ")}; products sharing a tag with the query: median ${count(Math.round(kind.candidatesMedian))}`,
-      ...kind.examplePlan.filter((line) => line.includes("Scan on product")).map((line) => `  e.g. ${line.trim()}`),
+    latencyRow(["kind", "measured", "n", "median", "p95"]),
+    ...kinds.flatMap((kind) => [
+      latencyRow([kind.kind, "ours: similar_products (SQL step)", ...latencyCells(kind.ranking)]),
+      latencyRow(["", "ours: findSimilar (+ load, explain)", ...latencyCells(kind.findSimilar)]),
+      latencyRow(["", "baseline: unpruned SQL", ...latencyCells(kind.baseline)]),
+      latencyRow(["", "baseline / ours (SQL step)", "", times(kind.ratio.median), times(kind.ratio.p95)]),
     ]),
     "",
-    ...results.kinds.map((kind) =>
+    statsRow(["kind", "rounds median (max)", "candidates median"]),
+    ...kinds.map((kind) => statsRow([kind.kind, `${kind.rounds.median} (${kind.rounds.max})`, count(Math.round(kind.candidatesMedian))])),
+    "candidates = products sharing at least one tag with the query: what the baseline scores",
+    "",
+    ...kinds.map((kind) =>
       kind.mismatches.length === 0
-        ? `correct (${kind.kind}): top ${config.limit} ids and scores equal the baseline's for ${kind.compared}/${kind.compared} queries`
-        : `MISMATCH (${kind.kind}): ${kind.mismatches.length}/${kind.compared} queries differ from the baseline, first: ${JSON.stringify(kind.mismatches[0])}`,
+        ? `correct (${kind.kind}): top ${config.limit} equal to the baseline's for ${kind.queries}/${kind.queries} queries ` +
+          `(${kind.exact} exactly, ${kind.equalUpToTies} up to float ties at ${SCORE_TOLERANCE}); findSimilar returned the same ids`
+        : `MISMATCH (${kind.kind}): ${kind.mismatches.length}/${kind.queries} queries, first: ${JSON.stringify(kind.mismatches[0])}`,
     ),
     `total ${results.totalSeconds.toFixed(0)} s`,
   ];
   console.log(lines.join("\n"));
 }
 
-const WIDTHS = [9, 7, 10, 10, 11, 10, 10, 16, 6];
+/** One line per table: its size, then each index's. */
+function sizeLines(sizes: readonly RelationSize[]): string[] {
+  const tables = sizes.filter((size) => size.table === null);
+  return tables.map((table, index) => {
+    const indexes = sizes.filter((size) => size.table === table.name).map((size) => `${size.name} ${mebibytes(size.bytes)}`);
+    return `${index === 0 ? "sizes" : ""}`.padEnd(10) + `${table.name} ${mebibytes(table.bytes)}; ${indexes.join(", ")}`;
+  });
+}
 
-function row(cells: readonly string[]): string {
-  return cells.map((cell, index) => (index === 0 ? cell.padEnd(WIDTHS[0] ?? 0) : cell.padStart(WIDTHS[index] ?? 0))).join(" ");
+const latencyCells = (latency: LatencySummary) => [String(latency.samples), ms(latency.medianMs), ms(latency.p95Ms)];
+
+const LATENCY_WIDTHS = [8, 36, 5, 11, 11];
+const STATS_WIDTHS = [8, 20, 18];
+
+const latencyRow = (cells: readonly string[]) => row(cells, LATENCY_WIDTHS, 2);
+const statsRow = (cells: readonly string[]) => row(cells, STATS_WIDTHS, 1);
+
+/** The first `leftAligned` cells padded on the right, the numbers after them on the left. */
+function row(cells: readonly string[], widths: readonly number[], leftAligned: number): string {
+  return cells.map((cell, index) => (index < leftAligned ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join(" ");
 }
 
 const ms = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
 const times = (ratio: number) => `${ratio < 10 ? ratio.toFixed(1) : ratio.toFixed(0)}x`;
 const seconds = (milliseconds: number) => `${(milliseconds / 1000).toFixed(1)} s`;
-const mebibytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+const mebibytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const count = (value: number) => value.toLocaleString("en-US");

@@ -162,13 +162,17 @@ const similarProductsFunction = `
           where not exists (select 1 from product_tag f where f.tag_id = r.tag_id and f.product_id = p.product_id))
       ), theta as (
         select coalesce((select e.s from eligible e order by e.s desc offset k - 1 limit 1), 0) as v
-      ), completed as (
-        select e.product_id, e.created_at, e.s + coalesce((
-          select sum(q.w * pt.confidence) from q
-          join product_tag pt on pt.tag_id = q.tag_id and pt.product_id = e.product_id
-          where q.pos > m), 0) as score
-        from eligible e, theta
-        where e.s + suffix >= theta.v
+      ), needed as (
+        select e.* from eligible e, theta where e.s + suffix >= theta.v
+      ), remainder as (
+        -- the later lists' part of the candidates' scores, in one pass (a join, not a lookup per candidate)
+        select pt.product_id, sum(q.w * pt.confidence) as s
+        from q join product_tag pt on pt.tag_id = q.tag_id
+        where q.pos > m and pt.product_id in (select n.product_id from needed n)
+        group by pt.product_id
+      ), completed as materialized (
+        select n.product_id, n.created_at, n.s + coalesce(r.s, 0) as score
+        from needed n left join remainder r on r.product_id = n.product_id
       ), top as (
         select * from completed c where c.score >= min_score
         order by c.score desc, c.created_at desc, c.product_id desc limit k
