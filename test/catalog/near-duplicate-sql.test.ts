@@ -7,6 +7,7 @@ import { numberArrayLiteral, textArrayLiteral } from "../../src/catalog/sql-arra
 import { createOrm, migrate } from "../../src/db/orm.js";
 import { hammingDistance } from "../../src/media/perceptual-hash.js";
 import { createTestDatabase } from "../support/test-database.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 /**
  * The near-duplicate lookup against a brute-force scan in JS, on random
@@ -19,20 +20,12 @@ let dropDatabase: () => Promise<void>;
 const photos: Array<{ id: string; hash: bigint; createdAt: Date }> = [];
 const sources: string[] = [];
 
-function random(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
 beforeAll(async () => {
   const database = await createTestDatabase();
   dropDatabase = database.drop;
   orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
   await migrate(orm);
-  const next = random(11);
+  const next = seededRandom(11);
   const randomHash = () => BigInt.asIntN(64, Array.from({ length: 4 }, () => BigInt(Math.floor(next() * 65536))).reduce((h, part) => (h << 16n) | part, 0n));
   const start = Date.parse("2026-01-01T00:00:00Z");
   const add = (hash: bigint) => photos.push({ id: randomUUID(), hash, createdAt: new Date(start + photos.length * 1000) });

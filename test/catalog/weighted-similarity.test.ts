@@ -6,6 +6,7 @@ import { numberArrayLiteral, textArrayLiteral } from "../../src/catalog/sql-arra
 import { weighQuery } from "../../src/catalog/tag-weights.js";
 import { createOrm, migrate } from "../../src/db/orm.js";
 import { createTestDatabase } from "../support/test-database.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 /**
  * The pruned top-k (similar_products) against a brute-force scorer written
@@ -22,14 +23,6 @@ interface SeededProduct {
 }
 const catalogue: SeededProduct[] = [];
 
-function random(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
 const VOCABULARY = [
   ...Array.from({ length: 60 }, (_, index) => `object:thing${index}`),
   ...["red", "blue", "green", "white", "black", "brown", "gray"].map((colour) => `color:${colour}`),
@@ -45,7 +38,7 @@ beforeAll(async () => {
   dropDatabase = database.drop;
   orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
   await migrate(orm);
-  const next = random(42);
+  const next = seededRandom(42);
   const start = Date.parse("2026-01-01T00:00:00Z");
   for (let index = 0; index < 600; index += 1) {
     const tags = new Map<string, number>();
@@ -104,7 +97,7 @@ const noFilters: SimilarityFilters = { requiredTags: [], createdAfter: null };
 
 describe("weighted tag similarity", () => {
   it("returns exactly the brute-force top-k, ties included, across many random queries", async () => {
-    const next = random(7);
+    const next = seededRandom(7);
     for (let round = 0; round < 150; round += 1) {
       const { repository, stats, query } = await randomQuery(next);
       const limit = 1 + Math.floor(next() * 15);
@@ -116,7 +109,7 @@ describe("weighted tag similarity", () => {
   });
 
   it("honours minScore, filters and an excluded product exactly", async () => {
-    const next = random(99);
+    const next = seededRandom(99);
     for (let round = 0; round < 60; round += 1) {
       const { repository, stats, query } = await randomQuery(next);
       const minScore = [0, 0.2, 0.5, 0.8][round % 4]!;
@@ -134,7 +127,7 @@ describe("weighted tag similarity", () => {
   });
 
   it("explains each score by its matched tags' contributions", async () => {
-    const { repository, stats, query } = await randomQuery(random(3));
+    const { repository, stats, query } = await randomQuery(seededRandom(3));
     const [best] = await repository.findSimilar(query, stats, { limit: 1, minScore: 0, excludeProductId: null, filters: noFilters });
     expect(best).toBeDefined();
     const total = best!.contributions.reduce((sum, item) => sum + item.share, 0);
@@ -143,7 +136,7 @@ describe("weighted tag similarity", () => {
   });
 
   it("the unpruned SQL baseline agrees with the pruned search", async () => {
-    const next = random(11);
+    const next = seededRandom(11);
     for (let round = 0; round < 20; round += 1) {
       const { repository, stats, query } = await randomQuery(next);
       const known = query.tags.filter(({ tag }) => stats.idOf(tag) !== undefined);
