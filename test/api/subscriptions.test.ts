@@ -100,7 +100,7 @@ describe("analysisProgress(productId)", () => {
 describe("productAdded", () => {
   it("streams products as they become ready", async () => {
     const added = subscribe<{ productAdded: { id: string; tags: string[] } }>(ws, PRODUCT_ADDED);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // let the subscription reach the server
+    await new Promise((resolve) => setTimeout(resolve, 500)); // let the subscription reach the server
     const id = await upload(api, { kind: "features", features: features({ kettle: ["black"] }) });
     await added.until((data) => data.productAdded.id === id);
     expect(added.received.find((event) => event.data?.productAdded.id === id)!.data!.productAdded.tags).toEqual(["color:black", "object:kettle"]);
@@ -113,7 +113,7 @@ describe("findSimilarProducts with a requestId", () => {
     const bytes = await solidPng(250, 250, 1);
     await llm.script(sha256(bytes), [{ kind: "delay", ms: 200, then: { kind: "features", features: features({ cup: [] }) } }]);
     const progress = subscribe<Progress>(ws, PROGRESS, { requestId: "query-42" });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // subscribed before the query starts
     const response = await api.client.upload(
       `mutation ($image: Upload!, $requestId: String) { findSimilarProducts(image: $image, requestId: $requestId) { queryTags } }`,
       { image: null, requestId: "query-42" },
@@ -137,7 +137,7 @@ describe("two API processes on one database", () => {
     const wsOnFirst = subscriptionsClient(api.app.url);
     try {
       const added = subscribe<{ productAdded: { id: string } }>(wsOnFirst, PRODUCT_ADDED);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 500));
       const id = await upload(second);
       const progress = subscribe<Progress>(wsOnFirst, PROGRESS, { productId: id });
       await progress.completed;

@@ -121,7 +121,7 @@ describe("a database restart while idle", () => {
       expect(products).toBeTruthy();
       await sleep(6_000); // the event bus reconnects with a backoff of up to 5 s
       const added = subscribe<{ productAdded: { id: string } }>(ws, `subscription { productAdded { id } }`);
-      await sleep(300);
+      await sleep(500);
       const after = await upload(api.client, { kind: "features", features: features({ table: [] }) });
       expect((await waitForAnalysis(api.client, after.id, 30_000)).analysis.status).toBe("READY");
       await added.until((data) => data.productAdded.id === after.id, 10_000);
