@@ -13,15 +13,19 @@ interface IndexDefinition {
  * the catalog, so the indexes come back exactly as the migrations made them,
  * names included.
  */
-export async function dropIndexes(client: pg.Client, table: string): Promise<{ names: string[]; rebuild(): Promise<void> }> {
+export async function dropIndexes(
+  client: pg.Client,
+  table: string,
+  only: readonly string[] | null = null,
+): Promise<{ names: string[]; rebuild(): Promise<void> }> {
   const { rows } = await client.query<{ name: string; constraint_definition: string | null; index_definition: string }>(
     `select i.relname as name, pg_get_constraintdef(c.oid) as constraint_definition, pg_get_indexdef(i.oid) as index_definition
      from pg_index x
      join pg_class i on i.oid = x.indexrelid
      left join pg_constraint c on c.conindid = x.indexrelid and c.conrelid = x.indrelid and c.contype in ('p', 'u', 'x')
-     where x.indrelid = $1::regclass
+     where x.indrelid = $1::regclass and ($2::text[] is null or i.relname = any($2::text[]))
      order by i.relname`,
-    [table],
+    [table, only],
   );
   const target = client.escapeIdentifier(table);
   const definitions: IndexDefinition[] = rows.map((row) => {

@@ -43,9 +43,14 @@ export async function seedCatalog(databaseUrl: string, products: number, seed: n
     const tagSession = await loaderSession(databaseUrl, sessions);
     const tagIds = await insertVocabulary(productSession);
     const productTagIndexes = await dropIndexes(tagSession, "product_tag");
+    // The GIN index over product.tag_ids is built once after the load, not entry by entry.
+    const productTagIdsIndex = await dropIndexes(productSession, "product", ["product_tag_ids"]);
 
     const { result: productTags, ms: copyMs } = await timed(() => copyCatalogue(productSession, tagSession, tagIds, products, seed));
-    const { ms: indexMs } = await timed(() => productTagIndexes.rebuild());
+    const { ms: indexMs } = await timed(async () => {
+      await productTagIndexes.rebuild();
+      await productTagIdsIndex.rebuild();
+    });
     const { ms: countsMs } = await timed(() => fillCounts(productSession));
     const { ms: vacuumAnalyzeMs } = await timed(() => productSession.query("vacuum analyze product, product_tag, tag_stats, catalog_stats"));
     return {
@@ -126,13 +131,17 @@ function* syntheticProducts(count: number, seed: number): Generator<SyntheticPro
 async function copyCatalogue(productSession: pg.Client, tagSession: pg.Client, tagIds: ReadonlyMap<string, number>, count: number, seed: number): Promise<number> {
   await tagSession.query("begin");
   await tagSession.query("truncate product_tag");
-  const productRows = CopyIn.start(productSession, "copy product (id, source_url, tags, created_at) from stdin");
+  const productRows = CopyIn.start(productSession, "copy product (id, source_url, tags, tag_ids, tag_confidences, created_at) from stdin");
   const tagRows = CopyIn.start(tagSession, "copy product_tag (tag_id, product_id, confidence, created_at) from stdin with (freeze)");
   try {
     let index = 0;
     for (const product of syntheticProducts(count, seed)) {
       const tags = product.evidence.map((item) => item.tag);
-      productRows.add([product.id, copyText(product.sourceUrl), copyText(textArrayLiteral(tags)), product.createdAt]);
+      // As set_product_tags stores them: ids ascending, confidences in the same order.
+      const byId = product.evidence.map((item) => ({ id: idOf(tagIds, item.tag), confidence: item.confidence })).sort((a, b) => a.id - b.id);
+      const ids = `{${byId.map((item) => item.id).join(",")}}`;
+      const confidences = `{${byId.map((item) => item.confidence).join(",")}}`;
+      productRows.add([product.id, copyText(product.sourceUrl), copyText(textArrayLiteral(tags)), ids, confidences, product.createdAt]);
       for (const { tag, confidence } of product.evidence) tagRows.add([idOf(tagIds, tag), product.id, confidence, product.createdAt]);
       if (++index % DRAIN_EVERY === 0) await Promise.all([productRows.drain(), tagRows.drain()]);
     }

@@ -27,6 +27,11 @@ export class Migration20261122020000_weighted_tags extends Migration {
         primary key (tag_id, product_id) include (confidence, created_at)
       );`);
     this.addSql(`create index product_tag_product_id on product_tag (product_id);`);
+    // The same tags as ids on the product row, with their confidences in the same order: a
+    // conjunctive query (products carrying all of some tags) is one GIN index scan.
+    this.addSql(`create extension if not exists intarray;`);
+    this.addSql(`alter table product add column tag_ids integer[] not null default '{}', add column tag_confidences real[] not null default '{}';`);
+    this.addSql(`create index product_tag_ids on product using gin (tag_ids gin__int_ops);`);
     // product.tags stays as what clients see; scoring now reads product_tag.
     this.addSql(`drop index product_tags_gin;`);
     this.addSql(`create table catalog_stats (singleton boolean primary key default true check (singleton), product_count bigint not null);`);
@@ -64,7 +69,11 @@ export class Migration20261122020000_weighted_tags extends Migration {
           join tag_stats s on s.tag = x.tag
           join product p on p.id = target
           on conflict (tag_id, product_id) do update set confidence = excluded.confidence;
-        update product set tags = array(select t from unnest(new_tags) as t order by t) where id = target;
+        update product p set
+          tags = array(select t from unnest(new_tags) as t order by t),
+          tag_ids = array(select pt.tag_id from product_tag pt where pt.product_id = target order by pt.tag_id),
+          tag_confidences = array(select pt.confidence from product_tag pt where pt.product_id = target order by pt.tag_id)
+        where p.id = target;
       end $$;`);
 
     // Full-text search over the tags' words and the words of the product page's path.
@@ -93,10 +102,15 @@ export class Migration20261122020000_weighted_tags extends Migration {
     this.addSql(`
       insert into product_tag (tag_id, product_id, confidence, created_at)
       select s.id, p.id, 1, p.created_at from product p cross join lateral unnest(p.tags) as t join tag_stats s on s.tag = t;`);
+    this.addSql(`
+      update product p set
+        tag_ids = array(select pt.tag_id from product_tag pt where pt.product_id = p.id order by pt.tag_id),
+        tag_confidences = array(select pt.confidence from product_tag pt where pt.product_id = p.id order by pt.tag_id);`);
   }
 
   override async down(): Promise<void> {
     this.addSql(`drop function similar_products(integer[], float8[], integer, float8, uuid, integer[], timestamptz);`);
+    this.addSql(`drop function row_score(integer[], real[], integer[], float8[]);`);
     this.addSql(`drop function set_product_tags(uuid, text[], real[]);`);
     this.addSql(`drop trigger product_search_document on product;`);
     this.addSql(`drop function product_search_document();`);
@@ -126,6 +140,12 @@ export class Migration20261122020000_weighted_tags extends Migration {
  * multiple of it. Ties go to the newest product.
  */
 const similarProductsFunction = `
+  create function row_score(tag_ids integer[], confidences real[], q_ids integer[], q_weights float8[]) returns float8
+  language sql immutable as $f$
+    select coalesce(sum(q.w * t.confidence), 0)
+    from unnest(tag_ids, confidences) as t(tag_id, confidence)
+    join unnest(q_ids, q_weights) as q(tag_id, w) on q.tag_id = t.tag_id
+  $f$;
   create function similar_products(
     q_ids integer[], q_weights float8[], k integer, min_score float8,
     exclude uuid, required_tag_ids integer[], created_after timestamptz
@@ -137,12 +157,38 @@ const similarProductsFunction = `
     m integer := 0;
     suffix float8;
     next_rows bigint;
+    required integer[];
     all_rows bigint;
     ids uuid[];
     scores float8[];
     times timestamptz[];
   begin
     if n = 0 or k < 1 then return; end if;
+    -- Seed: the products carrying every query tag (one GIN scan) give a first k-th
+    -- best score. Any product that can still beat it must carry each tag whose
+    -- absence alone would put it below; if there are such tags, the products
+    -- carrying all of them hold the whole top k, and one more GIN scan finds it.
+    select coalesce(sum(w), 0) into suffix from unnest(q_weights) as w;
+    select array_agg(x.score order by x.score desc) into scores from (
+      select row_score(p.tag_ids, p.tag_confidences, q_ids, q_weights) as score
+      from product p
+      where p.tag_ids @> q_ids
+        and (created_after is null or p.created_at > created_after) and (exclude is null or p.id <> exclude)
+        and (required_tag_ids is null or p.tag_ids @> required_tag_ids)
+      order by 1 desc limit k) as x;
+    if coalesce(cardinality(scores), 0) >= k and scores[k] >= min_score then
+      select array_agg(q_ids[i]) into required from generate_subscripts(q_ids, 1) as i where suffix - q_weights[i] < scores[k];
+      if cardinality(required) > 0 then
+        return query
+          select p.id, row_score(p.tag_ids, p.tag_confidences, q_ids, q_weights), p.created_at, 0
+          from product p
+          where p.tag_ids @> (required || coalesce(required_tag_ids, '{}'))
+            and (created_after is null or p.created_at > created_after) and (exclude is null or p.id <> exclude)
+            and row_score(p.tag_ids, p.tag_confidences, q_ids, q_weights) >= min_score
+          order by 2 desc, p.created_at desc, p.id desc limit k;
+        return;
+      end if;
+    end if;
     loop
       m := m + 1;
       select coalesce(sum(w), 0) into suffix from unnest(q_weights[m + 1:n]) as w;
