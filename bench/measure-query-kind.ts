@@ -1,27 +1,31 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { SimilarityRepository, UNPRUNED_SIMILAR_PRODUCTS } from "../src/catalog/similarity-repository.js";
+import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../src/catalog/top-k-plan.js";
 import { compareRankings, type RankedId, type RankingMismatch } from "./compare-rankings.js";
 import { median, summarizeLatency, timed, type LatencySummary } from "./latency.js";
 import type { PreparedQuery } from "./prepared-query.js";
 import type { QueryKind } from "./query-sets.js";
-import { CANDIDATE_COUNT, PRUNED_RANKING } from "./ranking-statements.js";
+import { CANDIDATE_COUNT } from "./ranking-statements.js";
 
 /** What is timed, per query. */
-const MEASURED = ["ranking", "findSimilar", "baseline"] as const;
+const MEASURED = ["ranking", "findSimilar", "termAtATime", "baseline"] as const;
 type Measured = (typeof MEASURED)[number];
 
 export interface QueryKindResult {
   kind: QueryKind;
   queries: number;
-  /** similar_products alone: the SQL step. */
+  /** SimilarityRepository.rank: the SQL step (planning the guesses, then their statements). */
   ranking: LatencySummary;
   /** SimilarityRepository.findSimilar: the SQL step, then loading the products and explaining their scores. */
   findSimilar: LatencySummary;
+  /** The pruned similar_products function alone (term at a time, MaxScore): rank's fallback. */
+  termAtATime: LatencySummary;
   /** UNPRUNED_SIMILAR_PRODUCTS: every product sharing a query tag scored. */
   baseline: LatencySummary;
   /** Baseline over the SQL step, both over the same queries in this run. */
   ratio: { median: number; p95: number };
-  rounds: { median: number; max: number };
+  /** Statements rank ran per query: one per threshold guess. */
+  attempts: { median: number; max: number };
   /** Median number of products sharing at least one tag with a query (what the baseline scores). */
   candidatesMedian: number;
   exact: number;
@@ -36,7 +40,7 @@ const DEEPER_LIMIT = 60;
 
 interface Ranking {
   ranked: RankedId[];
-  rounds: number | null;
+  attempts: number | null;
 }
 
 /**
@@ -50,8 +54,8 @@ export async function measureQueryKind(orm: MikroORM, kind: QueryKind, queries: 
   const run = rankings(orm, limit);
   for (const query of queries.slice(0, WARM_UP_QUERIES)) for (const measured of MEASURED) await run[measured](query);
 
-  const samples: Record<Measured, number[]> = { ranking: [], findSimilar: [], baseline: [] };
-  const rounds: number[] = [];
+  const samples: Record<Measured, number[]> = { ranking: [], findSimilar: [], termAtATime: [], baseline: [] };
+  const attempts: number[] = [];
   const candidates: number[] = [];
   const agreements: Record<"exact" | "equal up to ties", number> = { exact: 0, "equal up to ties": 0 };
   const mismatches: RankingMismatch[] = [];
@@ -62,14 +66,16 @@ export async function measureQueryKind(orm: MikroORM, kind: QueryKind, queries: 
       samples[measured].push(ms);
       found[measured] = result;
     }
-    if (found.ranking.rounds !== null) rounds.push(found.ranking.rounds);
+    if (found.ranking.attempts !== null) attempts.push(found.ranking.attempts);
     candidates.push(await countCandidates(orm, query));
 
     const agreement = await compareRankings(found.ranking.ranked, found.baseline.ranked, async () => (await run.baseline(query, DEEPER_LIMIT)).ranked);
     const sameIds = found.findSimilar.ranked.map(({ id }) => id).join() === found.ranking.ranked.map(({ id }) => id).join();
     const mismatch = { kind, queryIndex: index, tags: query.tags, ours: found.ranking.ranked, baseline: found.baseline.ranked };
-    if (agreement === "different") mismatches.push({ ...mismatch, reason: "similar_products differs from the baseline" });
-    else if (!sameIds) mismatches.push({ ...mismatch, reason: "findSimilar's ids differ from similar_products'", baseline: found.findSimilar.ranked });
+    const termAtATime = await compareRankings(found.termAtATime.ranked, found.baseline.ranked, async () => (await run.baseline(query, DEEPER_LIMIT)).ranked);
+    if (agreement === "different") mismatches.push({ ...mismatch, reason: "rank differs from the baseline" });
+    else if (termAtATime === "different") mismatches.push({ ...mismatch, reason: "similar_products differs from the baseline", ours: found.termAtATime.ranked });
+    else if (!sameIds) mismatches.push({ ...mismatch, reason: "findSimilar's ids differ from rank's", baseline: found.findSimilar.ranked });
     else agreements[agreement]++;
     if ((index + 1) % 25 === 0) progress(`${kind}: ${index + 1}/${queries.length} queries`);
   }
@@ -81,9 +87,10 @@ export async function measureQueryKind(orm: MikroORM, kind: QueryKind, queries: 
     queries: queries.length,
     ranking,
     findSimilar: summarizeLatency(samples.findSimilar),
+    termAtATime: summarizeLatency(samples.termAtATime),
     baseline,
     ratio: { median: baseline.medianMs / ranking.medianMs, p95: baseline.p95Ms / ranking.p95Ms },
-    rounds: { median: median(rounds), max: Math.max(...rounds) },
+    attempts: { median: median(attempts), max: Math.max(...attempts) },
     candidatesMedian: median(candidates),
     exact: agreements.exact,
     equalUpToTies: agreements["equal up to ties"],
@@ -91,28 +98,29 @@ export async function measureQueryKind(orm: MikroORM, kind: QueryKind, queries: 
   };
 }
 
-/** The three measured calls, each through a fresh forked EntityManager, as a request would make them. */
+/** The measured calls, each through a fresh forked EntityManager, as a request would make them. */
 function rankings(orm: MikroORM, limit: number): Record<Measured, (query: PreparedQuery, depth?: number) => Promise<Ranking>> {
+  const options = { limit, minScore: 0, excludeProductId: null, filters: { requiredTags: [], createdAfter: null } };
+  const rank = async ({ weighted, stats }: PreparedQuery, limits?: PlanLimits): Promise<Ranking> => {
+    const { rows, attempts } = await new SimilarityRepository(orm.em.fork()).rank(weighted, stats, options, limits);
+    return { ranked: rows.map((row) => ({ id: row.product_id, score: Number(row.score) })), attempts };
+  };
   return {
-    ranking: async ({ args }) => {
-      const rows = await orm.em.fork().execute<Array<{ product_id: string; score: number; rounds: number }>>(PRUNED_RANKING, [args.tagIds, args.weights, limit]);
-      return { ranked: rows.map((row) => ({ id: row.product_id, score: row.score })), rounds: rows[0]?.rounds ?? null };
-    },
+    ranking: (query) => rank(query),
     findSimilar: async ({ weighted, stats }) => {
-      const matches = await new SimilarityRepository(orm.em.fork()).findSimilar(weighted, stats, {
-        limit,
-        minScore: 0,
-        excludeProductId: null,
-        filters: { requiredTags: [], createdAfter: null },
-      });
-      return { ranked: matches.map((match) => ({ id: match.product.id, score: match.score * weighted.total })), rounds: null };
+      const matches = await new SimilarityRepository(orm.em.fork()).findSimilar(weighted, stats, options);
+      return { ranked: matches.map((match) => ({ id: match.product.id, score: match.score * weighted.total })), attempts: null };
     },
+    termAtATime: (query) => rank(query, ALWAYS_TERM_AT_A_TIME),
     baseline: async ({ args }, depth = limit) => {
       const rows = await orm.em.fork().execute<Array<{ product_id: string; score: number }>>(UNPRUNED_SIMILAR_PRODUCTS, [args.tagIds, args.weights, 0, depth]);
-      return { ranked: rows.map((row) => ({ id: row.product_id, score: row.score })), rounds: null };
+      return { ranked: rows.map((row) => ({ id: row.product_id, score: row.score })), attempts: null };
     },
   };
 }
+
+/** Limits no plan fits in: rank then always takes the similar_products function. */
+const ALWAYS_TERM_AT_A_TIME: PlanLimits = { ...DEFAULT_PLAN_LIMITS, maxCandidates: -1 };
 
 async function countCandidates(orm: MikroORM, { args }: PreparedQuery): Promise<number> {
   const [row] = await orm.em.fork().execute<Array<{ candidates: number }>>(CANDIDATE_COUNT, [args.tagIds]);

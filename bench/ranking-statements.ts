@@ -2,13 +2,6 @@ import type { TagStats } from "../src/catalog/similarity-repository.js";
 import { numberArrayLiteral } from "../src/catalog/sql-arrays.js";
 import type { WeightedQuery } from "../src/catalog/tag-weights.js";
 
-/**
- * similar_products alone: the SQL step of SimilarityRepository.findSimilar,
- * called as findSimilar calls it without filters (minScore 0), plus the
- * number of rounds the pruned search took.
- */
-export const PRUNED_RANKING = "select product_id, score, rounds from similar_products(?::int[], ?::float8[], ?, 0, null, null, null)";
-
 /** Products sharing at least one tag with the query: every one of them is scored by the unpruned ranking. */
 export const CANDIDATE_COUNT = "select count(*)::integer as candidates from (select distinct product_id from product_tag where tag_id = any(?::int[])) as candidate";
 

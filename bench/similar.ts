@@ -12,6 +12,7 @@ import { machineFacts } from "./machine-facts.js";
 import { measureQueryKind, type QueryKindResult } from "./measure-query-kind.js";
 import { prepareQuery } from "./prepared-query.js";
 import { buildQuerySets, QUERY_KINDS } from "./query-sets.js";
+import { prewarm } from "./prewarm.js";
 import { printReport, writeResults, type BenchResults } from "./report.js";
 import { seedCatalog } from "./seed-catalog.js";
 
@@ -31,6 +32,8 @@ try {
 
   progress(`seeding ${config.products.toLocaleString("en-US")} products (COPY, triggers skipped, product_tag indexes built after)`);
   const seed = await seedCatalog(database.url, config.products, config.seed);
+  progress("loading the searched relations into shared buffers (pg_prewarm)");
+  const prewarmMs = await prewarm(database.url);
   const querySets = buildQuerySets(config.queries, config.seed);
 
   const kinds: QueryKindResult[] = [];
@@ -49,6 +52,7 @@ try {
     database: database.description,
     config: shownConfig,
     seed,
+    prewarmMs,
     kinds,
     totalSeconds: (performance.now() - started) / 1000,
   };

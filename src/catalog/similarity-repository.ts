@@ -3,6 +3,8 @@ import type { TagEvidence } from "../analysis/tags.js";
 import { Product } from "./product.entity.js";
 import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
 import type { WeightedQuery } from "./tag-weights.js";
+import type { PlanLimits, PlannedTag } from "./top-k-plan.js";
+import { plannedTopK, type RankedRow, type TopKRequest, type TopKResult } from "./top-k-search.js";
 
 export interface TagContribution {
   tag: string;
@@ -39,12 +41,7 @@ export interface TagStats {
   idOf(tag: string): number | undefined;
 }
 
-interface RankedRow {
-  product_id: string;
-  score: number;
-}
-
-/** The pruned search: see the similar_products function in the weighted-tags migration. */
+/** The term-at-a-time pruned search (the weighted-tags migration): the fallback of rank. */
 const SIMILAR_PRODUCTS = `select product_id, score from similar_products(?::int[], ?::float8[], ?, ?, ?::uuid, ?::int[], ?::timestamptz)`;
 
 /**
@@ -89,19 +86,41 @@ export class SimilarityRepository {
   }
 
   async findSimilar(query: WeightedQuery, stats: TagStats, options: SimilarityOptions): Promise<ScoredProduct[]> {
-    const searchable = query.tags.filter(({ tag }) => stats.idOf(tag) !== undefined);
-    const required = options.filters.requiredTags.map((tag) => stats.idOf(tag));
-    if (searchable.length === 0 || query.total <= 0 || required.includes(undefined)) return [];
+    return this.explain((await this.rank(query, stats, options)).rows, query);
+  }
+
+  /**
+   * The SQL step of findSimilar: the exact top k as ids and scores (in weight
+   * units). Planned guesses first (top-k-search.ts); the pruned SQL function
+   * when a guess would search too widely.
+   */
+  async rank(query: WeightedQuery, stats: TagStats, options: SimilarityOptions, limits?: PlanLimits): Promise<TopKResult> {
+    const tags = plannedTags(query.tags, stats);
+    const required = options.filters.requiredTags.map((tag) => plannedTag(tag, 0, stats));
+    if (tags.length === 0 || query.total <= 0 || required.some((tag) => tag === null)) return { rows: [], attempts: 0 };
+    const request: TopKRequest = {
+      tags,
+      required: required as PlannedTag[],
+      productCount: stats.productCount,
+      k: options.limit,
+      minScore: options.minScore * query.total,
+      excludeProductId: options.excludeProductId,
+      createdAfter: options.filters.createdAfter,
+    };
+    if (tags.every((tag) => tag.weight > 0)) {
+      const planned = await plannedTopK((sql, params) => this.em.execute(sql, params), request, limits);
+      if (planned.attempts > 0) return planned;
+    }
     const rows = await this.em.execute<RankedRow[]>(SIMILAR_PRODUCTS, [
-      numberArrayLiteral(searchable.map(({ tag }) => stats.idOf(tag)!)),
-      numberArrayLiteral(searchable.map(({ weight }) => weight)),
-      options.limit,
-      options.minScore * query.total,
-      options.excludeProductId,
-      required.length > 0 ? numberArrayLiteral(required as number[]) : null,
-      options.filters.createdAfter?.toISOString() ?? null,
+      numberArrayLiteral(tags.map((tag) => tag.id)),
+      numberArrayLiteral(tags.map((tag) => tag.weight)),
+      request.k,
+      request.minScore,
+      request.excludeProductId,
+      required.length > 0 ? numberArrayLiteral(request.required.map((tag) => tag.id)) : null,
+      request.createdAfter?.toISOString() ?? null,
     ]);
-    return this.explain(rows, query);
+    return { rows, attempts: 0 };
   }
 
   /** Loads the ranked products and says which query tags each one matched, and how much each gave. */
@@ -128,4 +147,14 @@ export class SimilarityRepository {
       };
     });
   }
+}
+
+/** Query tags the catalogue knows, as the top-k planner takes them (tags no product has cannot match). */
+function plannedTags(tags: WeightedQuery["tags"], stats: TagStats): PlannedTag[] {
+  return tags.flatMap(({ tag, weight }) => plannedTag(tag, weight, stats) ?? []);
+}
+
+function plannedTag(tag: string, weight: number, stats: TagStats): PlannedTag | null {
+  const id = stats.idOf(tag);
+  return id === undefined ? null : { id, weight, products: stats.productsWith(tag) };
 }

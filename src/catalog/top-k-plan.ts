@@ -1,0 +1,155 @@
+/**
+ * Planning an exact top-k by weighted tag overlap as "guess a threshold,
+ * then verify it". A product's score is at most the sum of the weights of
+ * the query tags it carries (confidences are at most 1), so every product
+ * scoring at least θ carries one of the minimal tag sets whose weights reach
+ * θ (the winning coalitions). Those sets become a few GIN conjunctions over
+ * product.tag_ids. If at least k products among them score θ or more, their
+ * top k is the exact top k of the whole catalogue; if not, θ was too high,
+ * and the next guess is lower. The guesses come from the tags' document
+ * frequencies, assuming tags occur independently; a wrong guess costs time,
+ * never correctness.
+ */
+
+export interface PlannedTag {
+  id: number;
+  /** Most this tag can add to a score. */
+  weight: number;
+  /** Products carrying it (tag_stats.product_count). */
+  products: number;
+}
+
+export interface PlanLimits {
+  /** Guess θ so that about this many times k products are expected at or above it. */
+  overshoot: number;
+  /** Each later guess expects this many times more products than the one before. */
+  widening: number;
+  /** A guess whose coalitions outnumber this is not planned (the pruned SQL function takes over). */
+  maxCoalitions: number;
+  /** Nor is one whose conjunctions are expected to yield more candidates than this. */
+  maxCandidates: number;
+}
+
+export const DEFAULT_PLAN_LIMITS: PlanLimits = { overshoot: 2, widening: 8, maxCoalitions: 64, maxCandidates: 100_000 };
+
+/** Guesses are a little below the expected level: most stored confidences are just under 1. */
+const CONFIDENCE_SLACK = 0.92;
+const HISTOGRAM_BUCKETS = 512;
+/**
+ * What a GIN conjunction costs per posting it decodes, against what a
+ * candidate costs once found (heap fetch and scoring), both in microseconds,
+ * as measured on the benchmark catalogue. Only their ratio matters.
+ */
+const DECODE_COST = 0.025;
+const CANDIDATE_COST = 2.4;
+
+/**
+ * Score levels, highest first, with how many products are expected at or
+ * above each: the distribution of "sum of the weights of the query tags a
+ * product carries", built bucket by bucket, one tag at a time.
+ */
+export function expectedAtOrAbove(tags: readonly PlannedTag[], productCount: number): Array<{ level: number; products: number }> {
+  const total = tags.reduce((sum, tag) => sum + tag.weight, 0);
+  const width = total / (HISTOGRAM_BUCKETS - 1);
+  let share = new Float64Array(HISTOGRAM_BUCKETS);
+  share[0] = 1;
+  for (const tag of tags) {
+    const carried = Math.min(1, tag.products / Math.max(productCount, 1));
+    const shift = Math.round(tag.weight / width);
+    const next = new Float64Array(HISTOGRAM_BUCKETS);
+    for (let bucket = 0; bucket < HISTOGRAM_BUCKETS; bucket++) {
+      const here = share[bucket]!;
+      if (here === 0) continue;
+      next[bucket]! += here * (1 - carried);
+      next[Math.min(bucket + shift, HISTOGRAM_BUCKETS - 1)]! += here * carried;
+    }
+    share = next;
+  }
+  const levels: Array<{ level: number; products: number }> = [];
+  let above = 0;
+  for (let bucket = HISTOGRAM_BUCKETS - 1; bucket > 0; bucket--) {
+    if (share[bucket] === 0) continue;
+    above += share[bucket]! * productCount;
+    levels.push({ level: bucket * width, products: above });
+  }
+  return levels;
+}
+
+/**
+ * The thresholds to try, highest first. The last one is `floor` (the
+ * caller's minimum score): a search at the floor is final whatever it finds.
+ */
+export function* thresholdGuesses(tags: readonly PlannedTag[], productCount: number, k: number, floor: number, limits: PlanLimits): Generator<number> {
+  let wanted = limits.overshoot * k;
+  for (const { level, products } of expectedAtOrAbove(tags, productCount)) {
+    const guess = level * CONFIDENCE_SLACK;
+    if (guess <= floor) break;
+    if (products < wanted) continue;
+    yield guess;
+    wanted = products * limits.widening;
+  }
+  yield floor;
+}
+
+/**
+ * The minimal sets of query tags (as indexes into `tags`, heaviest first)
+ * whose weights add up to `threshold` or more; null when there are more
+ * than `max` of them.
+ */
+export function winningCoalitions(tags: readonly PlannedTag[], threshold: number, max: number): number[][] | null {
+  const byWeight = tags.map((_, index) => index).sort((a, b) => tags[b]!.weight - tags[a]!.weight);
+  const rest: number[] = [];
+  let after = 0;
+  for (let position = byWeight.length - 1; position >= 0; position--) rest[position] = after += tags[byWeight[position]!]!.weight;
+  const found: number[][] = [];
+  let overflow = false;
+  const extend = (position: number, chosen: number[], sum: number): void => {
+    if (overflow) return;
+    if (sum >= threshold) {
+      // Members join heaviest first and the search stops at the threshold, so no member is spare.
+      found.push(chosen);
+      overflow = found.length > max;
+      return;
+    }
+    if (position >= byWeight.length || sum + rest[position]! < threshold) return;
+    const index = byWeight[position]!;
+    extend(position + 1, [...chosen, index], sum + tags[index]!.weight);
+    extend(position + 1, chosen, sum);
+  };
+  extend(0, [], 0);
+  return overflow ? null : found;
+}
+
+export interface Conjunctions {
+  /** Tag-id sets: a candidate carries all of at least one of them. */
+  sets: number[][];
+  /** Products the sets are expected to yield, assuming independence. */
+  expectedCandidates: number;
+}
+
+/**
+ * For each coalition (plus the tags every result must carry), the tags worth
+ * asking the GIN index for: rarest first, while narrowing the candidates
+ * saves more than decoding one more posting list costs. The other tags are
+ * checked on the rows. Sets that contain another set are dropped.
+ */
+export function ginConjunctions(coalitions: readonly number[][], tags: readonly PlannedTag[], required: readonly PlannedTag[], productCount: number): Conjunctions {
+  const chosen = new Map<string, { ids: number[]; expected: number }>();
+  for (const coalition of coalitions) {
+    const members = [...coalition.map((index) => tags[index]!), ...required].sort((a, b) => a.products - b.products);
+    const ids: number[] = [];
+    let expected = productCount;
+    for (const tag of members) {
+      const kept = tag.products / Math.max(productCount, 1);
+      const saving = expected * (1 - kept) * CANDIDATE_COST;
+      if (ids.length > 0 && saving <= tag.products * DECODE_COST) continue;
+      ids.push(tag.id);
+      expected *= kept;
+    }
+    ids.sort((a, b) => a - b);
+    chosen.set(ids.join(), { ids, expected });
+  }
+  const all = [...chosen.values()];
+  const minimal = all.filter((set) => !all.some((other) => other !== set && other.ids.length < set.ids.length && other.ids.every((id) => set.ids.includes(id))));
+  return { sets: minimal.map((set) => set.ids), expectedCandidates: minimal.reduce((sum, set) => sum + set.expected, 0) };
+}

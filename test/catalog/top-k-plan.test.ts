@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_PLAN_LIMITS, expectedAtOrAbove, ginConjunctions, thresholdGuesses, winningCoalitions, type PlannedTag } from "../../src/catalog/top-k-plan.js";
+import { seededRandom } from "../support/seeded-random.js";
+
+const PRODUCTS = 1_000_000;
+
+function randomTags(next: () => number, count: number): PlannedTag[] {
+  return Array.from({ length: count }, (_, index) => ({ id: index + 1, weight: 0.2 + next() * 10, products: 1 + Math.floor(next() ** 3 * PRODUCTS) }));
+}
+
+/** Every subset of the tags, by brute force: those reaching the threshold with no member to spare. */
+function minimalWinningSets(tags: readonly PlannedTag[], threshold: number): string[] {
+  const found: string[] = [];
+  for (let mask = 1; mask < 1 << tags.length; mask++) {
+    const members = tags.map((_, index) => index).filter((index) => mask & (1 << index));
+    const sum = members.reduce((total, index) => total + tags[index]!.weight, 0);
+    if (sum >= threshold && members.every((index) => sum - tags[index]!.weight < threshold)) found.push(members.join());
+  }
+  return found.sort();
+}
+
+describe("top-k plan", () => {
+  it("finds exactly the minimal winning coalitions", () => {
+    const next = seededRandom(1);
+    for (let round = 0; round < 200; round++) {
+      const tags = randomTags(next, 1 + Math.floor(next() * 9));
+      const total = tags.reduce((sum, tag) => sum + tag.weight, 0);
+      const threshold = next() * total;
+      const found = winningCoalitions(tags, threshold, 1_000)!.map((set) => [...set].sort((a, b) => a - b).join());
+      expect(found.sort(), `round ${round}`).toEqual(minimalWinningSets(tags, threshold));
+    }
+  });
+
+  it("gives up when the coalitions outnumber the limit", () => {
+    const tags = Array.from({ length: 12 }, (_, index) => ({ id: index, weight: 1, products: 10 }));
+    expect(winningCoalitions(tags, 6, 100)).toBeNull(); // 12 choose 6 = 924
+    expect(winningCoalitions(tags, 11.5, 100)).toHaveLength(1);
+  });
+
+  it("asks the index only for tags of each coalition (or required ones), and drops sets that contain another", () => {
+    const next = seededRandom(2);
+    for (let round = 0; round < 100; round++) {
+      const tags = randomTags(next, 2 + Math.floor(next() * 7));
+      const required = next() < 0.3 ? [{ id: 99, weight: 0, products: Math.floor(next() * PRODUCTS) + 1 }] : [];
+      const coalitions = winningCoalitions(tags, next() * 20, 1_000)!;
+      const { sets } = ginConjunctions(coalitions, tags, required, PRODUCTS);
+      // Every coalition is covered by a set made of its own tags and the required ones.
+      for (const coalition of coalitions) {
+        const allowed = new Set([...coalition.map((index) => tags[index]!.id), ...required.map((tag) => tag.id)]);
+        expect(sets.some((set) => set.every((id) => allowed.has(id)))).toBe(true);
+      }
+      for (const set of sets) expect(sets.filter((other) => other !== set && other.every((id) => set.includes(id)))).toEqual([]);
+    }
+  });
+
+  it("leaves common tags to the row check and keeps rare ones in the index", () => {
+    const tags = [
+      { id: 1, weight: 5, products: 2_000 },
+      { id: 2, weight: 4, products: 600_000 },
+    ];
+    expect(ginConjunctions([[0, 1]], tags, [], PRODUCTS).sets).toEqual([[1]]);
+    const rarer = [tags[0]!, { id: 2, weight: 4, products: 3_000 }];
+    expect(ginConjunctions([[0, 1]], rarer, [], PRODUCTS).sets).toEqual([[1, 2]]);
+  });
+
+  it("expects fewer products at higher levels, and guesses downwards to the floor", () => {
+    const tags = randomTags(seededRandom(3), 8);
+    const levels = expectedAtOrAbove(tags, PRODUCTS);
+    for (let index = 1; index < levels.length; index++) {
+      expect(levels[index]!.level).toBeLessThan(levels[index - 1]!.level);
+      expect(levels[index]!.products).toBeGreaterThanOrEqual(levels[index - 1]!.products);
+    }
+    const guesses = [...thresholdGuesses(tags, PRODUCTS, 10, 1.5, DEFAULT_PLAN_LIMITS)];
+    expect(guesses.at(-1)).toBe(1.5);
+    for (let index = 1; index < guesses.length; index++) expect(guesses[index]!).toBeLessThan(guesses[index - 1]!);
+  });
+});
