@@ -10,6 +10,7 @@ import type { SeedStats } from "./seed-catalog.js";
 export interface BenchResults {
   benchmark: "similar-by-weighted-tag-overlap";
   generatedAt: string;
+  workload: string;
   machine: MachineFacts;
   database: string;
   config: Omit<BenchConfig, "databaseUrl">;
@@ -19,19 +20,21 @@ export interface BenchResults {
   totalSeconds: number;
 }
 
-const RESULTS_FILE = new URL("./results/similar-latest.json", import.meta.url);
-
-export async function writeResults(results: BenchResults): Promise<string> {
-  await mkdir(new URL(".", RESULTS_FILE), { recursive: true });
-  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  return "bench/results/similar-latest.json";
+/** One file per workload: bench/results/similar-<workload>-latest.json. */
+export async function writeResults(results: BenchResults, workload: string): Promise<string> {
+  const name = `similar-${workload}-latest.json`;
+  const file = new URL(`./results/${name}`, import.meta.url);
+  await mkdir(new URL(".", file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  return `bench/results/${name}`;
 }
 
 export function printReport(results: BenchResults): void {
   const { machine, seed, config, kinds } = results;
   const lines = [
     `similar products by weighted tag overlap: ${count(seed.products)} products, ` +
-      `${kinds.map((kind) => `${kind.queries} ${kind.kind}`).join(" + ")} queries (4-8 tags, confidence 1), top ${config.limit}`,
+      `${kinds.map((kind) => `${kind.queries} ${kind.kind}`).join(" + ")} queries, top ${config.limit}`,
+    `workload  ${config.workload}: ${results.workload}`,
     `machine   ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB, load ${machine.loadAverage.join(" ")}; node ${machine.node}; ` +
       `PostgreSQL ${machine.postgres} (shared_buffers ${machine.postgresMemory.sharedBuffers}, work_mem ${machine.postgresMemory.workMem})`,
     `database  ${results.database}`,

@@ -1,12 +1,12 @@
 import pg from "pg";
-import { tagEvidence, type TagEvidence } from "../src/analysis/tags.js";
+import type { TagEvidence } from "../src/analysis/tags.js";
 import { textArrayLiteral } from "../src/catalog/sql-arrays.js";
 import { CopyIn, copyText } from "./copy-in.js";
 import { dropIndexes } from "./deferred-indexes.js";
 import { timed } from "./latency.js";
 import { SeededRandom } from "./random.js";
 import { relationSizes, type RelationSize } from "./relation-sizes.js";
-import { POPULAR_PICKERS, syntheticFeatures, syntheticVocabulary, TAGGER_CONFIDENCE } from "./synthetic-features.js";
+import type { Workload } from "./workloads.js";
 
 export interface SeedStats {
   products: number;
@@ -36,17 +36,17 @@ const DRAIN_EVERY = 1_000;
  * product.search_document stays empty: its trigger is skipped too, and the
  * similarity search does not read it.
  */
-export async function seedCatalog(databaseUrl: string, products: number, seed: number): Promise<SeedStats> {
+export async function seedCatalog(databaseUrl: string, products: number, seed: number, workload: Workload): Promise<SeedStats> {
   const sessions: pg.Client[] = [];
   try {
     const productSession = await loaderSession(databaseUrl, sessions);
     const tagSession = await loaderSession(databaseUrl, sessions);
-    const tagIds = await insertVocabulary(productSession);
+    const tagIds = await insertVocabulary(productSession, workload.vocabulary());
     const productTagIndexes = await dropIndexes(tagSession, "product_tag");
     // The GIN index over product.tag_ids is built once after the load, not entry by entry.
     const productTagIdsIndex = await dropIndexes(productSession, "product", ["product_tag_ids"]);
 
-    const { result: productTags, ms: copyMs } = await timed(() => copyCatalogue(productSession, tagSession, tagIds, products, seed));
+    const { result: productTags, ms: copyMs } = await timed(() => copyCatalogue(productSession, tagSession, tagIds, syntheticProducts(products, seed, workload)));
     const { ms: indexMs } = await timed(async () => {
       await productTagIndexes.rebuild();
       await productTagIdsIndex.rebuild();
@@ -95,8 +95,7 @@ async function loaderSession(databaseUrl: string, sessions: pg.Client[]): Promis
 }
 
 /** Every tag the generator can yield, with ids fixed here, so product_tag rows can name them while streaming. */
-async function insertVocabulary(session: pg.Client): Promise<Map<string, number>> {
-  const tags = syntheticVocabulary();
+async function insertVocabulary(session: pg.Client, tags: readonly string[]): Promise<Map<string, number>> {
   const ids = tags.map((_, index) => index + 1);
   await session.query("insert into tag_stats (id, tag) select * from unnest($1::int[], $2::text[])", [ids, tags]);
   // Tags added later (set_product_tags) take ids from the sequence: it must start after ours.
@@ -112,11 +111,11 @@ interface SyntheticProduct {
 }
 
 /** Products in creation order; a few share a millisecond (bulk imports), so the id tie-break gets exercised. */
-function* syntheticProducts(count: number, seed: number): Generator<SyntheticProduct> {
+function* syntheticProducts(count: number, seed: number, workload: Workload): Generator<SyntheticProduct> {
   const random = new SeededRandom(seed);
   let createdAt = FIRST_CREATED_AT;
   for (let index = 0; index < count; index++) {
-    const evidence = tagEvidence(syntheticFeatures(random, POPULAR_PICKERS, TAGGER_CONFIDENCE));
+    const evidence = workload.productTags(random);
     createdAt += random.chance(0.05) ? 0 : random.int(1, 600_000);
     yield { id: random.uuid(), sourceUrl: `https://shop.example/products/${index}`, createdAt: new Date(createdAt).toISOString(), evidence };
   }
@@ -128,14 +127,14 @@ function* syntheticProducts(count: number, seed: number): Generator<SyntheticPro
  * write its rows already frozen and visible to all: VACUUM then has little
  * left to do on the largest table. Returns the number of product_tag rows.
  */
-async function copyCatalogue(productSession: pg.Client, tagSession: pg.Client, tagIds: ReadonlyMap<string, number>, count: number, seed: number): Promise<number> {
+async function copyCatalogue(productSession: pg.Client, tagSession: pg.Client, tagIds: ReadonlyMap<string, number>, products: Iterable<SyntheticProduct>): Promise<number> {
   await tagSession.query("begin");
   await tagSession.query("truncate product_tag");
   const productRows = CopyIn.start(productSession, "copy product (id, source_url, tags, tag_ids, tag_confidences, created_at) from stdin");
   const tagRows = CopyIn.start(tagSession, "copy product_tag (tag_id, product_id, confidence, created_at) from stdin with (freeze)");
   try {
     let index = 0;
-    for (const product of syntheticProducts(count, seed)) {
+    for (const product of products) {
       const tags = product.evidence.map((item) => item.tag);
       // As set_product_tags stores them: ids ascending, confidences in the same order.
       const byId = product.evidence.map((item) => ({ id: idOf(tagIds, item.tag), confidence: item.confidence })).sort((a, b) => a.id - b.id);
@@ -157,7 +156,7 @@ async function copyCatalogue(productSession: pg.Client, tagSession: pg.Client, t
 
 function idOf(tagIds: ReadonlyMap<string, number>, tag: string): number {
   const id = tagIds.get(tag);
-  if (id === undefined) throw new Error(`tag ${tag} is missing from syntheticVocabulary()`);
+  if (id === undefined) throw new Error(`tag ${tag} is missing from the workload's vocabulary`);
   return id;
 }
 

@@ -15,6 +15,7 @@ import { buildQuerySets, QUERY_KINDS } from "./query-sets.js";
 import { prewarm } from "./prewarm.js";
 import { printReport, writeResults, type BenchResults } from "./report.js";
 import { seedCatalog } from "./seed-catalog.js";
+import { WORKLOADS } from "./workloads.js";
 
 const started = performance.now();
 const config = loadBenchConfig(process.env);
@@ -31,10 +32,11 @@ try {
   const machine = await machineFacts(orm);
 
   progress(`seeding ${config.products.toLocaleString("en-US")} products (COPY, triggers skipped, product_tag indexes built after)`);
-  const seed = await seedCatalog(database.url, config.products, config.seed);
+  const workload = WORKLOADS[config.workload];
+  const seed = await seedCatalog(database.url, config.products, config.seed, workload);
   progress("loading the searched relations into shared buffers (pg_prewarm)");
   const prewarmMs = await prewarm(database.url);
-  const querySets = buildQuerySets(config.queries, config.seed);
+  const querySets = buildQuerySets(config.queries, config.seed, workload);
 
   const kinds: QueryKindResult[] = [];
   for (const kind of QUERY_KINDS) {
@@ -48,6 +50,7 @@ try {
   const results: BenchResults = {
     benchmark: "similar-by-weighted-tag-overlap",
     generatedAt: new Date().toISOString(),
+    workload: workload.description,
     machine,
     database: database.description,
     config: shownConfig,
@@ -57,7 +60,7 @@ try {
     totalSeconds: (performance.now() - started) / 1000,
   };
   printReport(results);
-  progress(`results written to ${await writeResults(results)}`);
+  progress(`results written to ${await writeResults(results, config.workload)}`);
   if (kinds.some((kind) => kind.mismatches.length > 0)) process.exitCode = 1;
 } finally {
   await orm?.close();
