@@ -78,7 +78,7 @@ export function syntheticFeatures(random: SeededRandom, pick: TagPickers, confid
   });
   const styleCount = random.chance(0.85) ? (random.chance(0.35) ? 2 : 1) : 0;
   const overall_style = Array.from({ length: styleCount }, () => ({ value: pick.style(random), confidence: confidence(random), source: null }));
-  return { main_objects, overall_style };
+  return { main_objects, overall_style, caption: null };
 }
 
 /** Which word list feeds which tag namespace (as syntheticFeatures uses them). */

@@ -10,6 +10,9 @@ import { z } from "zod";
  * output requires every property to be present.
  */
 
+/** Longest caption kept; long enough for one sentence, short enough to index whole. */
+export const MAX_CAPTION_LENGTH = 300;
+
 export const ATTRIBUTE_KINDS = ["color", "material", "pattern", "text", "brand", "shape", "other"] as const;
 export const attributeKindSchema = z.enum(ATTRIBUTE_KINDS).describe("What the attribute describes");
 export type AttributeKind = z.infer<typeof attributeKindSchema>;
@@ -67,6 +70,14 @@ export const imageFeaturesSchema = z
   .object({
     main_objects: z.array(mainObjectSchema).max(16).describe("The salient objects, most prominent first"),
     overall_style: z.array(styleSchema).max(12),
+    // The default stays out of the JSON Schema (caption is still required there), but lets
+    // features stored before captions existed, and self-hosted models that leave it out, parse.
+    caption: z
+      .string()
+      .max(MAX_CAPTION_LENGTH)
+      .nullable()
+      .default(null)
+      .describe("One plain sentence describing the product photo, for people and for full-text search; null when unknown"),
   })
   .describe("Structured tags describing a product photo");
 

@@ -15,7 +15,9 @@ export function createSynthesisingTagger(experts: Tagger, synthesiser: Tagger, l
     async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<ImageFeatures> {
       const findings = await experts.analyze(image, options);
       try {
-        return await synthesiser.analyze(image, { ...options, expertFindings: findings });
+        const synthesised = await synthesiser.analyze(image, { ...options, expertFindings: findings });
+        // The LLM's caption wins; when it gives none, the panel's still describes the photo.
+        return { ...synthesised, caption: synthesised.caption ?? findings.caption };
       } catch (error) {
         if (options.signal?.aborted) throw error;
         const reason = error instanceof Error ? error.message : String(error);

@@ -12,6 +12,7 @@ import type { LocalImageStorage } from "../media/local-storage.js";
 import { Analysis } from "./analysis.entity.js";
 import { eventOf, topics } from "./analysis-events.js";
 import { Photo } from "./photo.entity.js";
+import { ProductRepository } from "./product-repository.js";
 import { SimilarityRepository } from "./similarity-repository.js";
 
 export interface AnalysisRunnerDependencies {
@@ -74,19 +75,21 @@ export class AnalysisRunner {
 
   /**
    * The product's tags are those of all its analysed photos, each with its
-   * highest confidence. Both writes overwrite, so a re-run repairs a run that
-   * died between them; the analysis is READY only after both.
+   * highest confidence, and its caption theirs. Every write overwrites, so a
+   * re-run repairs a run that died between them; the analysis is READY only
+   * after all of them.
    */
   private async saveFeatures(em: EntityManager, photo: Photo, features: NonNullable<Photo["features"]>): Promise<void> {
     photo.features = features;
     await em.flush();
-    const photos = await em.find(Photo, { product: photo.product.id });
+    const photos = await em.find(Photo, { product: photo.product.id }, { orderBy: { createdAt: "asc", id: "asc" } });
     const best = new Map<string, number>();
     for (const { tag, confidence } of photos.flatMap((each) => (each.features ? tagEvidence(each.features) : []))) {
       best.set(tag, Math.max(best.get(tag) ?? 0, confidence));
     }
     const evidence = [...best].map(([tag, confidence]) => ({ tag, confidence })).sort((a, b) => (a.tag < b.tag ? -1 : 1));
     await new SimilarityRepository(em).setProductTags(photo.product.id, evidence);
+    await new ProductRepository(em).setCaption(photo.product.id, productCaption(photos));
   }
 
   private async recordFailure(
@@ -117,4 +120,10 @@ export class AnalysisRunner {
       await this.deps.bus.publish(topics.productAnalysis(analysis.product.id), eventOf(analysis));
     };
   }
+}
+
+/** Its photos' captions, oldest first, each once; null when none has one. */
+function productCaption(photos: readonly Photo[]): string | null {
+  const captions = new Set(photos.map((photo) => photo.features?.caption).filter((caption): caption is string => Boolean(caption)));
+  return captions.size > 0 ? [...captions].join(" ") : null;
 }

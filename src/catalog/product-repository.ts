@@ -22,7 +22,7 @@ type NearDuplicateRow = Record<string, unknown> & { source_id: string; distance:
 
 /** Newest first, keyset-paginated on the (created_at, id) index. */
 const PAGE_NEWEST_FIRST = `
-  select p.id, p.source_url, p.tags, p.created_at from product p
+  select p.id, p.source_url, p.tags, p.caption, p.created_at from product p
   where (?::timestamptz is null or (p.created_at, p.id) < (?::timestamptz, ?::uuid))
   order by p.created_at desc, p.id desc
   limit ?`;
@@ -89,6 +89,11 @@ export class ProductRepository {
       [olderThanMs / 1000, limit],
     );
     return rows.map((row) => row.id);
+  }
+
+  /** Overwrites the product's caption; the search_document trigger re-indexes it. */
+  async setCaption(productId: string, caption: string | null): Promise<void> {
+    await this.em.nativeUpdate(Product, { id: productId }, { caption });
   }
 
   async flush(): Promise<void> {

@@ -6,6 +6,8 @@ export class Product {
   sourceUrl: string;
   /** Flattened, normalised tags of the product's photos: what similarity scores. */
   tags: string[] = [];
+  /** One sentence from the analysis of its photos; null until one gives a caption. Full-text search reads it. */
+  caption: string | null = null;
   createdAt: Date = new Date();
 
   constructor(sourceUrl: string) {
@@ -22,6 +24,7 @@ export const productSchema = new EntitySchema<Product>({
     id: { type: "uuid", primary: true },
     sourceUrl: { type: "text", unique: "product_source_url_unique" },
     tags: { type: "string[]", columnType: "text[]" },
+    caption: { type: "text", nullable: true },
     createdAt: { type: "Date", columnType: "timestamptz" },
   },
 });

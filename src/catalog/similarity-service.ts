@@ -82,8 +82,8 @@ export class SimilarityService {
 
   /**
    * Words to products: the query's phrases that name known tags are ranked by
-   * weighted tag overlap, the words also by full-text search over tags and
-   * page titles, and the two rankings are fused by reciprocal rank.
+   * weighted tag overlap, the words also by full-text search over tags,
+   * captions and page titles, and the two rankings are fused by reciprocal rank.
    */
   async search(query: string, request: SimilarityRequest): Promise<ScoredProduct[]> {
     const filters = checkRequest(request);

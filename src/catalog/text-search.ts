@@ -15,12 +15,12 @@ export interface TextMatch {
 }
 
 /**
- * Full-text search over product.search_document (the tags' words and the
- * product page's path words, stemmed, GIN indexed). The words are ORed:
- * any of them may match, ts_rank_cd orders by how well.
+ * Full-text search over product.search_document (the tags' words, the
+ * caption and the product page's path words, stemmed, GIN indexed). The
+ * words are ORed: any of them may match, ts_rank_cd orders by how well.
  */
 const SEARCH_TEXT = `
-  select p.id, p.source_url, p.tags, p.created_at
+  select p.id, p.source_url, p.tags, p.caption, p.created_at
   from product p, websearch_to_tsquery('english', ?) as q
   where p.search_document @@ q
     and (?::timestamptz is null or p.created_at > ?::timestamptz)

@@ -35,6 +35,7 @@ describe("fuseEvidence", () => {
     const features = fuseEvidence(evidence([[smallCup, colours(["red", 0.8])], [bigSofa, colours(["gray", 0.7])]], [word("nike", 0.5, 0.5)]));
     expect(imageFeaturesSchema.parse(features)).toEqual(features);
     expect(features.main_objects.map((object) => object.object_type)).toEqual(["couch", "cup"]);
+    expect(features.caption).toBe("A gray couch and a red cup, with the text “nike”.");
     const sofa = features.main_objects[0]!;
     expect(sofa.attributes).toEqual([
       { kind: "color", value: "gray", confidence: 0.7, source: "colour" },
@@ -67,6 +68,7 @@ describe("fuseEvidence", () => {
 
   it("says nothing about style without evidence, and what the palette shows when there is some", () => {
     expect(fuseEvidence(evidence([])).overall_style).toEqual([]);
+    expect(fuseEvidence(evidence([], [], wholeImage({ named: [] }))).caption).toBeNull();
     const vivid = fuseEvidence(evidence([], [], wholeImage({ colourfulness: 90, meanLightness: 80 })));
     expect(vivid.overall_style.map((style) => [style.value, style.source])).toEqual([
       ["colorful", "colour"],

@@ -70,8 +70,10 @@ function valuesIn(tags: string[], namespace: string): string[] {
 
 describe("the local panel on the labelled photos", () => {
   it.each(Object.entries(labels.photos))("%s: finds the labelled objects, colours and words", async (name, expected) => {
-    const { tags } = await analyzeFile(path.join(FIXTURES, name));
+    const { features, tags } = await analyzeFile(path.join(FIXTURES, name));
     const objects = valuesIn(tags, "object");
+    // One sentence naming the most prominent object.
+    expect(features.caption).toMatch(new RegExp(`^An? .*${features.main_objects[0]!.object_type}.*\\.$`));
     if (expected.objects.length > 0) expect(objects.filter((object) => expected.objects.includes(object)), `found ${objects.join(", ")}`).not.toEqual([]);
     expect(valuesIn(tags, "color")).toEqual(expect.arrayContaining(expected.colours));
     // Photos without text must not get words made up from texture.

@@ -33,6 +33,7 @@ const COFFEE_FEATURES: ImageFeatures = {
     },
   ],
   overall_style: [{ value: "minimalist", confidence: null, source: "llm" }],
+  caption: "A red ceramic cup of coffee on a saucer; minimalist style.",
 };
 
 let llm: ChatCompletionsServer;
@@ -84,6 +85,7 @@ describe("OpenAI tagger against a chat-completions server", () => {
     expect(features.main_objects[0]?.attributes[1]).toEqual(material);
     expect(features.main_objects[0]?.object_type).toBe("cup");
     expect(features.overall_style).toEqual(COFFEE_FEATURES.overall_style);
+    expect(features.caption).toBe(COFFEE_FEATURES.caption);
     expect(steps).toEqual(["llm"]);
 
     const [request, ...others] = await llm.requests();
@@ -102,8 +104,28 @@ describe("OpenAI tagger against a chat-completions server", () => {
     expect(request?.responseFormat?.schema).toMatchObject({
       type: "object",
       additionalProperties: false,
-      required: ["main_objects", "overall_style"],
+      required: ["main_objects", "overall_style", "caption"],
     });
+    expect(request?.systemPrompt).toContain("caption");
+  });
+
+  it("takes a reply without a caption (self-hosted models may leave it out) as no caption", async () => {
+    const { caption: _left, ...withoutCaption } = COFFEE_FEATURES;
+    await llm.script(coffee.sha256, [{ kind: "features", features: withoutCaption }]);
+
+    const features = await tagger().analyze(coffee);
+
+    expect(features.caption).toBeNull();
+    expect(features.main_objects[0]?.object_type).toBe("cup");
+  });
+
+  it("rejects a caption longer than the schema allows", async () => {
+    await llm.script(coffee.sha256, [{ kind: "features", features: { ...COFFEE_FEATURES, caption: "a".repeat(301) } }]);
+
+    const error = await tagger().analyze(coffee).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(TaggerInvalidResponseError);
+    expect((error as TaggerInvalidResponseError).details).toEqual({ path: "caption" });
   });
 
   it("needs no API key when a base URL is set, and then sends no Authorization", async () => {

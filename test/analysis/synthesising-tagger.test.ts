@@ -37,6 +37,16 @@ describe("the synthesising tagger", () => {
     const [request] = await llm.requests();
     expect(request!.userText).toMatch(/Local expert analysers/);
     expect(request!.userText).toContain('"object_type":"cup"'); // the detector's finding, passed on
+    // The LLM gave no caption: the panel's stands.
+    expect(result.caption).toMatch(/^An? .*cup/);
+  });
+
+  it("keeps the LLM's caption when it gives one", async () => {
+    await llm.reset();
+    const caption = "A red mug of black coffee on a saucer.";
+    await llm.script(image.sha256, [{ kind: "features", features: features({ mug: ["red"] }, [], caption) }]);
+    const result = await tagger.analyze(image);
+    expect(result.caption).toBe(caption);
   });
 
   it("falls back to the panel's own fusion when the LLM fails, and says so", async () => {

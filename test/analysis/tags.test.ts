@@ -56,6 +56,7 @@ describe("tag normalisation", () => {
         { object_type: "cup", confidence: 0.8, source: null, box: null, attributes: [] },
       ],
       overall_style: [{ value: "bright", confidence: null, source: null }],
+      caption: null,
     });
     expect(evidence).toEqual([
       { tag: "color:red", confidence: 0.2 },

@@ -45,6 +45,7 @@ beforeAll(async () => {
   await add("red-lamp", features({ lamp: ["red"] }));
   await add("navy-lamp", features({ lamp: ["navy"] }));
   await add("tv", features({ tv: ["black"] }));
+  await add("vase", features({ vase: ["orange"] }, [], "A handmade terracotta vase on a sunny windowsill."));
   colorOnlyAddedAt = new Date().toISOString();
   await add("espresso", features({ machine: ["silver"] }), "products/vintage-espresso-maker");
 }, 120_000);
@@ -81,6 +82,19 @@ describe("search by words", () => {
   it("finds words of the product page's address by full-text search", async () => {
     const { data } = await search({ query: "espresso" });
     expect(data!.search[0]).toMatchObject({ product: { id: ids.espresso }, contributions: [{ tag: "full-text" }] });
+  });
+
+  it("finds words only the caption has, and keeps the LLM's caption on the product and its photo", async () => {
+    const { data, errors } = await search({ query: "windowsill" });
+    expect(errors).toBeUndefined();
+    expect(data!.search).toHaveLength(1);
+    expect(data!.search[0]).toMatchObject({ product: { id: ids.vase }, matchedTags: [], contributions: [{ tag: "full-text" }] });
+    const stored = await api.client.query<{ product: { caption: string; photos: Array<{ features: { caption: string } }> } }>(
+      `query ($id: ID!) { product(id: $id) { caption photos { features { caption } } } }`,
+      { id: ids.vase },
+    );
+    const caption = "A handmade terracotta vase on a sunny windowsill.";
+    expect(stored.data!.product).toEqual({ caption, photos: [{ features: { caption } }] });
   });
 
   it("applies filters and the threshold", async () => {

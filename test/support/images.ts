@@ -46,8 +46,8 @@ function crc32(bytes: Buffer): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-/** ImageFeatures from a terse description: objects with their colours, and style words. */
-export function features(objects: Record<string, string[]>, styles: string[] = []): ImageFeatures {
+/** ImageFeatures from a terse description: objects with their colours, style words and a caption. */
+export function features(objects: Record<string, string[]>, styles: string[] = [], caption: string | null = null): ImageFeatures {
   return {
     main_objects: Object.entries(objects).map(([objectType, colours]) => ({
       object_type: objectType,
@@ -57,5 +57,6 @@ export function features(objects: Record<string, string[]>, styles: string[] = [
       attributes: colours.map((value) => ({ kind: "color" as const, value, confidence: null, source: "llm" })),
     })),
     overall_style: styles.map((value) => ({ value, confidence: null, source: "llm" })),
+    caption,
   };
 }

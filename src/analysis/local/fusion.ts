@@ -1,10 +1,15 @@
 import type { Attribute, BoundingBox, ImageFeatures, MainObject } from "../features.js";
 import { normalizeTagValue } from "../tags.js";
+import { composeCaption } from "./caption.js";
 import type { RegionColours, WholeImageColours } from "./colour/colour-analyst.js";
 import { styleFromPalette } from "./colour/palette-style.js";
 import type { Detection } from "./detector/detections.js";
 import { isKnownBrand } from "./text/brands.js";
 import type { ReadWord } from "./text/text-reader.js";
+import { UNIDENTIFIED_OBJECT_TYPE } from "./unidentified-object.js";
+
+// Its own module so that the caption can tell it apart without importing fusion.
+export { UNIDENTIFIED_OBJECT_TYPE };
 
 /** What the experts found in one photo. */
 export interface PanelEvidence {
@@ -16,12 +21,6 @@ export interface PanelEvidence {
   words: ReadWord[];
 }
 
-/**
- * Carries what belongs to the photo as a whole (its colours, words outside any
- * object) when no detected object fills enough of the frame to own them.
- * Search needs those tags, and the schema keeps attributes on objects.
- */
-export const UNIDENTIFIED_OBJECT_TYPE = "unidentified object";
 // An object this large is the subject of the photo: the photo's colours and stray words are its own.
 const SUBJECT_MIN_AREA = 0.3;
 const MAX_OBJECTS = 16;
@@ -62,7 +61,7 @@ export function fuseEvidence(evidence: PanelEvidence): ImageFeatures {
   }
 
   const mainObjects = subject || wholeImage.attributes.length === 0 ? objects : [...objects, wholeImage];
-  return {
+  const fused = {
     main_objects: mainObjects.map((object) => ({ ...object, attributes: distinctAttributes(object.attributes).slice(0, MAX_ATTRIBUTES) })),
     overall_style: styleFromPalette(evidence.wholeImage).map((style) => ({
       value: style.value,
@@ -70,6 +69,7 @@ export function fuseEvidence(evidence: PanelEvidence): ImageFeatures {
       source: SOURCES.colour,
     })),
   };
+  return { ...fused, caption: composeCaption(fused) };
 }
 
 /** Sure and large first: a confident small object comes after a confident large one. */

@@ -12,6 +12,7 @@ export const SYSTEM_PROMPT = [
   "main_objects: the salient objects, most prominent first. object_type is a common noun, singular, lower case (cup, sofa, sneaker); never a brand or a colour.",
   `attributes: facts about one object. kind is one of ${ATTRIBUTE_KINDS.join(", ")}. value is short and lower case (red, wood, striped). Use text for legible words printed on the object, brand only for a brand you recognise.`,
   "overall_style: a few words for the style of the whole photo (minimalist, vintage, colorful).",
+  "caption: one plain sentence (at most 300 characters) describing the product photo, with its main objects, colours, legible text and style; null only when nothing is recognisable.",
   'confidence: from 0 to 1 when you can judge it, else null. source: always "llm". box: where the object is, in fractions of the image size, or null when unsure.',
   "Answer with JSON that matches the schema, nothing else.",
 ].join("\n");

@@ -34,6 +34,7 @@ export function featuresFromCompletion(completion: ChatCompletion): ImageFeature
 // The model may leave source null although we know who found every tag.
 function withLlmSource(features: ImageFeatures): ImageFeatures {
   return {
+    ...features,
     main_objects: features.main_objects.map((object) => ({
       ...object,
       source: object.source ?? LLM_SOURCE,

@@ -30,6 +30,8 @@ export function buildObjectTypes(names: Map<z.ZodType, string>): Map<z.ZodType, 
 
   const resolve = (schema: z.ZodType): ResolvedType => {
     if (schema instanceof z.ZodNullable) return { type: resolve(schema.unwrap() as z.ZodType).type, nullable: true };
+    // A default only fills in missing input; what is served has the inner type.
+    if (schema instanceof z.ZodDefault) return resolve(schema.unwrap() as z.ZodType);
     if (schema instanceof z.ZodString) return { type: String, nullable: false };
     if (schema instanceof z.ZodNumber) return { type: schema.format === "safeint" ? Int : Float, nullable: false };
     if (schema instanceof z.ZodBoolean) return { type: Boolean, nullable: false };

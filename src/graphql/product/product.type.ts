@@ -11,6 +11,12 @@ export class ProductType {
   @Field(() => [String], { description: "Normalised tags of its photos, as namespace:value (object:cup, color:red, text:sale)." })
   tags!: string[];
 
+  @Field(() => String, {
+    nullable: true,
+    description: "One sentence describing the product's photos, from their analysis; null until an analysis gives one. Full-text search reads it.",
+  })
+  caption!: string | null;
+
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;
 }

@@ -39,12 +39,12 @@ mutation FindSimilarProducts($image: Upload!, $limit: Int! = 5) {
     variables: JSON.stringify({ limit: 5 }, null, 2),
   },
   {
-    query: `# Finds products by words, matched against their tags.
+    query: `# Finds products by words, matched against their tags, captions and page addresses.
 query Search($query: String!) {
   search(query: $query, limit: 10) {
     score
     matchedTags
-    product { id sourceUrl tags }
+    product { id sourceUrl tags caption }
   }
 }
 `,
@@ -58,6 +58,7 @@ subscription ProductAdded {
     id
     sourceUrl
     tags
+    caption
   }
 }
 `,

@@ -1,0 +1,6 @@
+/**
+ * Carries what belongs to the photo as a whole (its colours, words outside any
+ * object) when no detected object fills enough of the frame to own them.
+ * Search needs those tags, and the schema keeps attributes on objects.
+ */
+export const UNIDENTIFIED_OBJECT_TYPE = "unidentified object";

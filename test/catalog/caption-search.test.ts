@@ -1,0 +1,76 @@
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Product } from "../../src/catalog/product.entity.js";
+import { ProductRepository } from "../../src/catalog/product-repository.js";
+import { SimilarityRepository } from "../../src/catalog/similarity-repository.js";
+import { TextSearchRepository } from "../../src/catalog/text-search.js";
+import { createOrm, migrate } from "../../src/db/orm.js";
+import { createTestDatabase } from "../support/test-database.js";
+
+/** product.caption in full-text search (the caption migration's trigger), and that migration's way back. */
+
+let orm: MikroORM;
+let dropDatabase: () => Promise<void>;
+let productId: string;
+const NO_FILTERS = { requiredTags: [], createdAfter: null };
+const CAPTION = "A handmade terracotta vase on a sunny windowsill.";
+
+const searchText = (words: string[]) => new TextSearchRepository(orm.em.fork()).searchText(words, 10, NO_FILTERS);
+const documentMatches = async (word: string) => {
+  const [row] = await orm.em.fork().execute<Array<{ count: string }>>(
+    "select count(*) from product where id = ? and search_document @@ to_tsquery('english', ?)",
+    [productId, word],
+  );
+  return Number(row!.count) > 0;
+};
+
+beforeAll(async () => {
+  const database = await createTestDatabase();
+  dropDatabase = database.drop;
+  orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
+  await migrate(orm);
+  const em = orm.em.fork();
+  const product = new Product("https://shop.example/products/item-42");
+  await em.persist(product).flush();
+  productId = product.id;
+  await new SimilarityRepository(em).setProductTags(productId, [
+    { tag: "color:orange", confidence: 1 },
+    { tag: "object:vase", confidence: 1 },
+  ]);
+});
+
+afterAll(async () => {
+  await orm?.close();
+  await dropDatabase?.();
+});
+
+describe("full-text search over the caption", () => {
+  it("finds a product by a word only its caption has, and loads the caption", async () => {
+    expect(await searchText(["windowsill"])).toEqual([]);
+    await new ProductRepository(orm.em.fork()).setCaption(productId, CAPTION);
+    const matches = await searchText(["windowsills"]); // stemmed, like the tags' words
+    expect(matches.map((match) => match.product.id)).toEqual([productId]);
+    expect(matches[0]!.product.caption).toBe(CAPTION);
+    // The tags and the address stay in the document.
+    expect((await searchText(["vase"])).map((match) => match.product.id)).toEqual([productId]);
+    expect((await searchText(["item"])).map((match) => match.product.id)).toEqual([productId]);
+  });
+
+  it("forgets the caption's words when the caption goes", async () => {
+    await new ProductRepository(orm.em.fork()).setCaption(productId, null);
+    expect(await searchText(["terracotta"])).toEqual([]);
+    await new ProductRepository(orm.em.fork()).setCaption(productId, CAPTION);
+    expect(await documentMatches("terracotta")).toBe(true);
+  });
+
+  it("migrates down to documents without captions, and up again", async () => {
+    const reverted = await orm.getMigrator().down();
+    expect(reverted.map((migration) => migration.name)).toEqual(["Migration20261122050000_caption"]);
+    expect(await documentMatches("terracotta")).toBe(false);
+    expect(await documentMatches("vase")).toBe(true);
+    await migrate(orm);
+    expect(await documentMatches("terracotta")).toBe(false); // the caption went with its column
+    await new ProductRepository(orm.em.fork()).setCaption(productId, CAPTION);
+    expect(await documentMatches("terracotta")).toBe(true);
+  });
+});
