@@ -41,7 +41,7 @@ const HISTOGRAM_BUCKETS = 512;
  * as measured on the benchmark catalogue. Only their ratio matters.
  */
 const DECODE_COST = 0.025;
-const CANDIDATE_COST = 2.4;
+const CANDIDATE_COST = 5;
 
 /**
  * Score levels, highest first, with how many products are expected at or
