@@ -18,7 +18,7 @@ export interface SeedStats {
   copyMs: number;
   /** Re-creating product_tag's primary key and index over the loaded rows. */
   indexMs: number;
-  /** tag_stats.product_count and catalog_stats.product_count, counted from the loaded rows. */
+  /** tag_stats.product_count and confidence_sum, and catalog_stats.product_count, counted from the loaded rows. */
   countsMs: number;
   vacuumAnalyzeMs: number;
   sizes: RelationSize[];
@@ -163,8 +163,8 @@ function idOf(tagIds: ReadonlyMap<string, number>, tag: string): number {
 /** What the skipped triggers would have kept: every tag's product count, and the catalogue's. */
 async function fillCounts(session: pg.Client): Promise<void> {
   await session.query(`
-    update tag_stats s set product_count = counted.products
-    from (select tag_id, count(*)::integer as products from product_tag group by tag_id) as counted
+    update tag_stats s set product_count = counted.products, confidence_sum = counted.confidences
+    from (select tag_id, count(*)::integer as products, sum(confidence) as confidences from product_tag group by tag_id) as counted
     where s.id = counted.tag_id`);
   await session.query("update catalog_stats set product_count = (select count(*) from product)");
 }

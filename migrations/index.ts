@@ -3,6 +3,7 @@ import { Migration20261122010000_analysis } from "./Migration20261122010000_anal
 import { Migration20261122020000_weighted_tags } from "./Migration20261122020000_weighted_tags.js";
 import { Migration20261122030000_photo_hashes } from "./Migration20261122030000_photo_hashes.js";
 import { Migration20261122050000_caption } from "./Migration20261122050000_caption.js";
+import { Migration20261122060000_tag_confidence } from "./Migration20261122060000_tag_confidence.js";
 
 /** Every migration, in order. Listed explicitly so the same code runs under tsx and from a build. */
 export const migrationsList = [
@@ -11,4 +12,5 @@ export const migrationsList = [
   { name: "Migration20261122020000_weighted_tags", class: Migration20261122020000_weighted_tags },
   { name: "Migration20261122030000_photo_hashes", class: Migration20261122030000_photo_hashes },
   { name: "Migration20261122050000_caption", class: Migration20261122050000_caption },
+  { name: "Migration20261122060000_tag_confidence", class: Migration20261122060000_tag_confidence },
 ];

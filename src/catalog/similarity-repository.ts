@@ -38,6 +38,8 @@ export interface TagStats {
   productCount: number;
   /** Products carrying the tag (0 for a tag no product has). */
   productsWith(tag: string): number;
+  /** The mean confidence products carry the tag with (1 for a tag no product has). */
+  meanConfidence(tag: string): number;
   idOf(tag: string): number | undefined;
 }
 
@@ -63,8 +65,8 @@ export class SimilarityRepository {
   constructor(private readonly em: EntityManager) {}
 
   async tagStats(tags: readonly string[]): Promise<TagStats> {
-    const rows = await this.em.execute<Array<{ id: number; tag: string; product_count: number }>>(
-      "select id, tag, product_count from tag_stats where tag = any(?::text[])",
+    const rows = await this.em.execute<Array<{ id: number; tag: string; product_count: number; confidence_sum: number }>>(
+      "select id, tag, product_count, confidence_sum from tag_stats where tag = any(?::text[])",
       [textArrayLiteral(tags)],
     );
     const [catalog] = await this.em.execute<Array<{ product_count: string }>>("select product_count from catalog_stats");
@@ -72,6 +74,10 @@ export class SimilarityRepository {
     return {
       productCount: Number(catalog?.product_count ?? 0),
       productsWith: (tag) => byTag.get(tag)?.product_count ?? 0,
+      meanConfidence: (tag) => {
+        const row = byTag.get(tag);
+        return row && row.product_count > 0 ? Math.min(1, Math.max(0, row.confidence_sum / row.product_count)) : 1;
+      },
       idOf: (tag) => byTag.get(tag)?.id,
     };
   }
@@ -156,5 +162,5 @@ function plannedTags(tags: WeightedQuery["tags"], stats: TagStats): PlannedTag[]
 
 function plannedTag(tag: string, weight: number, stats: TagStats): PlannedTag | null {
   const id = stats.idOf(tag);
-  return id === undefined ? null : { id, weight, products: stats.productsWith(tag) };
+  return id === undefined ? null : { id, weight, products: stats.productsWith(tag), meanConfidence: stats.meanConfidence(tag) };
 }

@@ -64,8 +64,13 @@ describe("full-text search over the caption", () => {
   });
 
   it("migrates down to documents without captions, and up again", async () => {
-    const reverted = await orm.getMigrator().down();
-    expect(reverted.map((migration) => migration.name)).toEqual(["Migration20261122050000_caption"]);
+    // Later migrations go first, one at a time, until the caption's is undone.
+    const reverted: string[] = [];
+    while (!reverted.includes("Migration20261122050000_caption")) {
+      const step = await orm.getMigrator().down();
+      expect(step).toHaveLength(1);
+      reverted.push(step[0]!.name);
+    }
     expect(await documentMatches("terracotta")).toBe(false);
     expect(await documentMatches("vase")).toBe(true);
     await migrate(orm);

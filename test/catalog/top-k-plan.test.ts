@@ -5,7 +5,7 @@ import { seededRandom } from "../support/seeded-random.js";
 const PRODUCTS = 1_000_000;
 
 function randomTags(next: () => number, count: number): PlannedTag[] {
-  return Array.from({ length: count }, (_, index) => ({ id: index + 1, weight: 0.2 + next() * 10, products: 1 + Math.floor(next() ** 3 * PRODUCTS) }));
+  return Array.from({ length: count }, (_, index) => ({ id: index + 1, weight: 0.2 + next() * 10, products: 1 + Math.floor(next() ** 3 * PRODUCTS), meanConfidence: 0.5 + next() / 2 }));
 }
 
 /** Every subset of the tags, by brute force: those reaching the threshold with no member to spare. */
@@ -32,7 +32,7 @@ describe("top-k plan", () => {
   });
 
   it("gives up when the coalitions outnumber the limit", () => {
-    const tags = Array.from({ length: 12 }, (_, index) => ({ id: index, weight: 1, products: 10 }));
+    const tags = Array.from({ length: 12 }, (_, index) => ({ id: index, weight: 1, products: 10, meanConfidence: 1 }));
     expect(winningCoalitions(tags, 6, 100)).toBeNull(); // 12 choose 6 = 924
     expect(winningCoalitions(tags, 11.5, 100)).toHaveLength(1);
   });
@@ -41,7 +41,7 @@ describe("top-k plan", () => {
     const next = seededRandom(2);
     for (let round = 0; round < 100; round++) {
       const tags = randomTags(next, 2 + Math.floor(next() * 7));
-      const required = next() < 0.3 ? [{ id: 99, weight: 0, products: Math.floor(next() * PRODUCTS) + 1 }] : [];
+      const required = next() < 0.3 ? [{ id: 99, weight: 0, products: Math.floor(next() * PRODUCTS) + 1, meanConfidence: 1 }] : [];
       const coalitions = winningCoalitions(tags, next() * 20, 1_000)!;
       const { sets } = ginConjunctions(coalitions, tags, required, PRODUCTS);
       // Every coalition is covered by a set made of its own tags and the required ones.
@@ -55,11 +55,11 @@ describe("top-k plan", () => {
 
   it("leaves common tags to the row check and keeps rare ones in the index", () => {
     const tags = [
-      { id: 1, weight: 5, products: 2_000 },
-      { id: 2, weight: 4, products: 600_000 },
+      { id: 1, weight: 5, products: 2_000, meanConfidence: 1 },
+      { id: 2, weight: 4, products: 600_000, meanConfidence: 1 },
     ];
     expect(ginConjunctions([[0, 1]], tags, [], PRODUCTS).sets).toEqual([[1]]);
-    const rarer = [tags[0]!, { id: 2, weight: 4, products: 3_000 }];
+    const rarer = [tags[0]!, { id: 2, weight: 4, products: 3_000, meanConfidence: 1 }];
     expect(ginConjunctions([[0, 1]], rarer, [], PRODUCTS).sets).toEqual([[1, 2]]);
   });
 
@@ -73,5 +73,13 @@ describe("top-k plan", () => {
     const guesses = [...thresholdGuesses(tags, PRODUCTS, 10, 1.5, DEFAULT_PLAN_LIMITS)];
     expect(guesses.at(-1)).toBe(1.5);
     for (let index = 1; index < guesses.length; index++) expect(guesses[index]!).toBeLessThan(guesses[index - 1]!);
+  });
+
+  it("expects less of a tag the less sure the tagger usually was of it", () => {
+    const tags = randomTags(seededRandom(4), 6).map((tag) => ({ ...tag, meanConfidence: 1 }));
+    const hesitant = tags.map((tag) => ({ ...tag, meanConfidence: 0.6 }));
+    const [sure] = thresholdGuesses(tags, PRODUCTS, 10, 0, DEFAULT_PLAN_LIMITS);
+    const [unsure] = thresholdGuesses(hesitant, PRODUCTS, 10, 0, DEFAULT_PLAN_LIMITS);
+    expect(unsure! / sure!).toBeCloseTo(0.8, 1); // halfway between its mean confidence and certainty
   });
 });

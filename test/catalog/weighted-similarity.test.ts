@@ -189,9 +189,12 @@ describe("weighted tag similarity", () => {
     await em.execute("insert into product (id, source_url, created_at) values (?, ?, now())", [id, `https://shop.example/stats/${id}`]);
     await new SimilarityRepository(em).setProductTags(id, [{ tag: "object:thing0", confidence: 1 }, { tag: "text:once", confidence: 1 }]);
     expect(await count("object:thing0")).toBe(before + 1);
+    const mean = async (tag: string) => (await new SimilarityRepository(em).tagStats([tag])).meanConfidence(tag);
+    expect(await mean("text:once")).toBe(1);
     expect((await new SimilarityRepository(em).tagStats([])).productCount).toBe(products + 1);
     await new SimilarityRepository(em).setProductTags(id, [{ tag: "text:once", confidence: 0.5 }]);
     expect(await count("object:thing0")).toBe(before);
+    expect(await mean("text:once")).toBe(0.5); // an update of the confidence counts too
     await em.execute("delete from product where id = ?", [id]);
     expect(await count("text:once")).toBe(0);
     expect((await new SimilarityRepository(em).tagStats([])).productCount).toBe(products);
