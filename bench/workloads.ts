@@ -15,7 +15,7 @@ export interface Workload {
   queryTags(random: SeededRandom, kind: QueryKind): string[];
 }
 
-export const WORKLOAD_NAMES = ["catalogue", "issue"] as const;
+export const WORKLOAD_NAMES = ["issue", "catalogue"] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 
 const MIN_QUERY_TAGS = 4;
