@@ -13,35 +13,39 @@ export class Migration20261122060000_tag_confidence extends Migration {
       update tag_stats s set confidence_sum = counted.total
       from (select tag_id, sum(confidence) as total from product_tag group by tag_id) as counted
       where s.id = counted.tag_id;`);
-    this.addSql(`
-      create or replace function product_tag_counts() returns trigger language plpgsql as $$
-      begin
-        if tg_op = 'INSERT' then
-          update tag_stats set product_count = product_count + 1, confidence_sum = confidence_sum + new.confidence where id = new.tag_id;
-        elsif tg_op = 'DELETE' then
-          update tag_stats set product_count = product_count - 1, confidence_sum = confidence_sum - old.confidence where id = old.tag_id;
-        else
-          update tag_stats set confidence_sum = confidence_sum - old.confidence + new.confidence where id = new.tag_id;
-        end if;
-        return null;
-      end $$;`);
+    this.addSql(countsFunction({ withConfidence: true }));
     this.addSql(`drop trigger product_tag_counts on product_tag;`);
-    this.addSql(`create trigger product_tag_counts after insert or delete or update of confidence on product_tag for each row execute function product_tag_counts();`);
+    this.addSql(countsTrigger("insert or delete or update of confidence"));
   }
 
   override async down(): Promise<void> {
     this.addSql(`drop trigger product_tag_counts on product_tag;`);
-    this.addSql(`
-      create or replace function product_tag_counts() returns trigger language plpgsql as $$
-      begin
-        if tg_op = 'INSERT' then
-          update tag_stats set product_count = product_count + 1 where id = new.tag_id;
-        else
-          update tag_stats set product_count = product_count - 1 where id = old.tag_id;
-        end if;
-        return null;
-      end $$;`);
-    this.addSql(`create trigger product_tag_counts after insert or delete on product_tag for each row execute function product_tag_counts();`);
+    this.addSql(countsFunction({ withConfidence: false }));
+    this.addSql(countsTrigger("insert or delete"));
     this.addSql(`alter table tag_stats drop column confidence_sum;`);
   }
+}
+
+/** The counting trigger function of the weighted-tags migration, with or without the confidence sum. */
+function countsFunction({ withConfidence }: { withConfidence: boolean }): string {
+  const added = withConfidence ? ", confidence_sum = confidence_sum + new.confidence" : "";
+  const removed = withConfidence ? ", confidence_sum = confidence_sum - old.confidence" : "";
+  // Only an update of a confidence fires the trigger besides inserts and deletes (see countsTrigger).
+  const updated = withConfidence ? "update tag_stats set confidence_sum = confidence_sum - old.confidence + new.confidence where id = new.tag_id;" : "null;";
+  return `
+    create or replace function product_tag_counts() returns trigger language plpgsql as $$
+    begin
+      if tg_op = 'INSERT' then
+        update tag_stats set product_count = product_count + 1${added} where id = new.tag_id;
+      elsif tg_op = 'DELETE' then
+        update tag_stats set product_count = product_count - 1${removed} where id = old.tag_id;
+      else
+        ${updated}
+      end if;
+      return null;
+    end $$;`;
+}
+
+function countsTrigger(events: string): string {
+  return `create trigger product_tag_counts after ${events} on product_tag for each row execute function product_tag_counts();`;
 }
