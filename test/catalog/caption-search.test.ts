@@ -5,6 +5,7 @@ import { ProductRepository } from "../../src/catalog/product-repository.js";
 import { SimilarityRepository } from "../../src/catalog/similarity-repository.js";
 import { TextSearchRepository } from "../../src/catalog/text-search.js";
 import { createOrm, migrate } from "../../src/db/orm.js";
+import { migrateDownThrough } from "../support/migrate-down.js";
 import { createTestDatabase } from "../support/test-database.js";
 
 /** product.caption in full-text search (the caption migration's trigger), and that migration's way back. */
@@ -64,13 +65,7 @@ describe("full-text search over the caption", () => {
   });
 
   it("migrates down to documents without captions, and up again", async () => {
-    // Later migrations go first, one at a time, until the caption's is undone.
-    const reverted: string[] = [];
-    while (!reverted.includes("Migration20261122050000_caption")) {
-      const step = await orm.getMigrator().down();
-      expect(step).toHaveLength(1);
-      reverted.push(step[0]!.name);
-    }
+    await migrateDownThrough(orm, "Migration20261122050000_caption");
     expect(await documentMatches("terracotta")).toBe(false);
     expect(await documentMatches("vase")).toBe(true);
     await migrate(orm);

@@ -6,6 +6,7 @@ import { numberArrayLiteral, textArrayLiteral } from "../../src/catalog/sql-arra
 import { weighQuery } from "../../src/catalog/tag-weights.js";
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../../src/catalog/top-k-plan.js";
 import { createOrm, migrate } from "../../src/db/orm.js";
+import { migrateDownThrough } from "../support/migrate-down.js";
 import { createTestDatabase } from "../support/test-database.js";
 import { seededRandom } from "../support/seeded-random.js";
 
@@ -227,5 +228,15 @@ describe("weighted tag similarity", () => {
       );
     });
     expect(plan.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(/(Index|Index Only|Bitmap Index) Scan (using|on) product_tag_pkey/);
+  });
+
+  it("fills in the confidence sums of existing tags when the tag-confidence migration runs", async () => {
+    await migrateDownThrough(orm, "Migration20261122060000_tag_confidence");
+    await migrate(orm);
+    const tag = "color:red";
+    const carrying = catalogue.filter((product) => product.tags.has(tag));
+    const expected = carrying.reduce((sum, product) => sum + Math.fround(product.tags.get(tag)!), 0) / carrying.length;
+    const stats = await new SimilarityRepository(orm.em.fork()).tagStats([tag]);
+    expect(stats.meanConfidence(tag)).toBeCloseTo(expected, 6);
   });
 });
