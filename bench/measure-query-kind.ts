@@ -69,10 +69,13 @@ export async function measureQueryKind(orm: MikroORM, kind: QueryKind, queries: 
     if (found.ranking.attempts !== null) attempts.push(found.ranking.attempts);
     candidates.push(await countCandidates(orm, query));
 
-    const agreement = await compareRankings(found.ranking.ranked, found.baseline.ranked, async () => (await run.baseline(query, DEEPER_LIMIT)).ranked);
+    // Asked for only when a float tie needs it, and then once for both comparisons.
+    let deeper: Promise<RankedId[]> | undefined;
+    const deeperBaseline = () => (deeper ??= run.baseline(query, DEEPER_LIMIT).then(({ ranked }) => ranked));
+    const agreement = await compareRankings(found.ranking.ranked, found.baseline.ranked, deeperBaseline);
     const sameIds = found.findSimilar.ranked.map(({ id }) => id).join() === found.ranking.ranked.map(({ id }) => id).join();
     const mismatch = { kind, queryIndex: index, tags: query.tags, ours: found.ranking.ranked, baseline: found.baseline.ranked };
-    const termAtATime = await compareRankings(found.termAtATime.ranked, found.baseline.ranked, async () => (await run.baseline(query, DEEPER_LIMIT)).ranked);
+    const termAtATime = await compareRankings(found.termAtATime.ranked, found.baseline.ranked, deeperBaseline);
     if (agreement === "different") mismatches.push({ ...mismatch, reason: "rank differs from the baseline" });
     else if (termAtATime === "different") mismatches.push({ ...mismatch, reason: "similar_products differs from the baseline", ours: found.termAtATime.ranked });
     else if (!sameIds) mismatches.push({ ...mismatch, reason: "findSimilar's ids differ from rank's", baseline: found.findSimilar.ranked });

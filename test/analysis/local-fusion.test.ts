@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { imageFeaturesSchema } from "../../src/analysis/features.js";
 import type { RegionColours, WholeImageColours } from "../../src/analysis/local/colour/colour-analyst.js";
 import type { Detection } from "../../src/analysis/local/detector/detections.js";
-import { fuseEvidence, UNIDENTIFIED_OBJECT_TYPE, type PanelEvidence } from "../../src/analysis/local/fusion.js";
+import { fuseEvidence, type PanelEvidence } from "../../src/analysis/local/fusion.js";
+import { UNIDENTIFIED_OBJECT_TYPE } from "../../src/analysis/local/unidentified-object.js";
 import type { ReadWord } from "../../src/analysis/local/text/text-reader.js";
 import { flattenTags } from "../../src/analysis/tags.js";
 

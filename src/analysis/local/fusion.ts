@@ -8,9 +8,6 @@ import { isKnownBrand } from "./text/brands.js";
 import type { ReadWord } from "./text/text-reader.js";
 import { UNIDENTIFIED_OBJECT_TYPE } from "./unidentified-object.js";
 
-// Its own module so that the caption can tell it apart without importing fusion.
-export { UNIDENTIFIED_OBJECT_TYPE };
-
 /** What the experts found in one photo. */
 export interface PanelEvidence {
   detections: Detection[];

@@ -2,4 +2,4 @@ export { createLocalPanelTagger } from "./local-panel-tagger.js";
 export type { LocalPanelLogger, LocalPanelStats, LocalPanelTagger, LocalPanelTaggerOptions } from "./local-panel-tagger.js";
 export { ImageAnalysisFailedError, LocalTaggerFailedError } from "./errors.js";
 export { PANEL_STEPS, type PanelStep } from "./panel-steps.js";
-export { UNIDENTIFIED_OBJECT_TYPE } from "./fusion.js";
+export { UNIDENTIFIED_OBJECT_TYPE } from "./unidentified-object.js";
