@@ -1,6 +1,6 @@
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import pino, { type Logger } from "pino";
-import { createTagger } from "./analysis/create-tagger.js";
+import { createAnalysers } from "./analysis/create-tagger.js";
 import { AnalysisRunner } from "./catalog/analysis-runner.js";
 import { AnalysisWatch } from "./catalog/analysis-watch.js";
 import { CatalogService } from "./catalog/catalog-service.js";
@@ -8,6 +8,8 @@ import { ProductRepository } from "./catalog/product-repository.js";
 import { SimilarityRepository } from "./catalog/similarity-repository.js";
 import { SimilarityService } from "./catalog/similarity-service.js";
 import { TextSearchRepository } from "./catalog/text-search.js";
+import { startVisualMaintenance } from "./catalog/visual-maintenance.js";
+import { VisualRepository } from "./catalog/visual-repository.js";
 import type { Config } from "./config.js";
 import { startEmbeddedPostgres, type RunningPostgres } from "./db/embedded-postgres.js";
 import { startPgEventBus } from "./db/event-bus.js";
@@ -69,8 +71,8 @@ export async function startApp(
     const bus = await startPgEventBus(database.url, (sql, params) => orm.em.getConnection().execute(sql, params), logger);
     stops.push(() => bus.close());
     const jobs = await AnalysisJobQueue.start({ ...config.jobs, url: database.url, poolMax: 4, log: logger });
-    const tagger = createTagger(config.tagger, config.media.maxImagePixels, logger.child({ component: "tagger" }));
-    stops.push(() => tagger.close());
+    const { tagger, embedder, close: closeAnalysers } = createAnalysers(config.tagger, config.media.maxImagePixels, logger.child({ component: "tagger" }));
+    stops.push(closeAnalysers);
     // Stopped before the tagger (stops run in reverse): in-flight jobs finish first.
     stops.push(() => jobs.stop(config.shutdownTimeoutMs));
 
@@ -91,19 +93,42 @@ export async function startApp(
         nearDuplicateMaxDistance: config.media.nearDuplicateMaxDistance,
       });
     const createSimilarity = (em: EntityManager) =>
-      new SimilarityService({ similarity: new SimilarityRepository(em), text: new TextSearchRepository(em), storage, tagger, limits, bus });
+      new SimilarityService({
+        similarity: new SimilarityRepository(em),
+        text: new TextSearchRepository(em),
+        visual: new VisualRepository(em, embedder.model, config.visualIndex.probes),
+        products: new ProductRepository(em),
+        storage,
+        tagger,
+        embedder,
+        limits,
+        nearDuplicateMaxDistance: config.media.nearDuplicateMaxDistance,
+        bus,
+      });
 
     if (roles.worker) {
       const runner = new AnalysisRunner({
         createEntityManager: () => orm.em.fork(),
         storage,
         tagger,
+        embedder,
         bus,
         taggerTimeoutMs: config.tagger.timeoutMs,
         logger: logger.child({ component: "analysis" }),
       });
       await jobs.work(config.jobs.concurrency, (analysisId, attempt) => runner.run(analysisId, attempt));
       stops.push(startSweep(orm, jobs, config.jobs.maintenanceIntervalSeconds, logger));
+      stops.push(
+        await startVisualMaintenance({
+          jobs,
+          createEntityManager: () => orm.em.fork(),
+          storage,
+          embedder,
+          index: config.visualIndex,
+          intervalSeconds: config.jobs.maintenanceIntervalSeconds,
+          logger: logger.child({ component: "visual-maintenance" }),
+        }),
+      );
     }
 
     let url = "";
@@ -126,7 +151,7 @@ export async function startApp(
           graphiql: config.http.graphiql,
           health: async () => {
             const databaseOk = await orm.isConnected().catch(() => false);
-            return { ok: databaseOk, database: databaseOk ? "up" : "down", tagger: tagger.health() };
+            return { ok: databaseOk, database: databaseOk ? "up" : "down", tagger: tagger.health(), embedder: embedder.health() };
           },
           metrics: { sqlStatements: statements.read },
           logger,

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_VISUAL_INDEX } from "./catalog/visual-index-builder.js";
 
 /**
  * Every setting, read once from the environment and validated here. The
@@ -59,6 +60,11 @@ const envSchema = z.object({
   LOCAL_TAGGER_WORKERS: int(1, 1, 16),
   LOCAL_TAGGER_PRELOAD: bool(true),
   LOCAL_TAGGER_OCR: bool(true),
+
+  // Visual search (catalog/visual-index-builder.ts): below the minimum every vector is scanned.
+  VISUAL_INDEX_MIN_PHOTOS: int(20_000, 1),
+  VISUAL_INDEX_PHOTOS_PER_LIST: int(500, 10),
+  VISUAL_SEARCH_PROBES: int(8, 1, 256),
 });
 
 /** Every environment variable the app reads (docker-compose.yml is checked against it). */
@@ -94,6 +100,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long a WebSocket client may take to send connection_init (graphql-ws closes with 4408). */
   wsInitTimeoutMs: number;
+  /** IVF lists of visual search: built once this many vectors exist, rebuilt as the catalogue doubles. */
+  visualIndex: { minVectors: number; vectorsPerList: number; sampleSize: number; growthFactor: number; probes: number };
   tagger: {
     mode: TaggerMode;
     timeoutMs: number;
@@ -155,6 +163,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     wsInitTimeoutMs: env.WS_INIT_TIMEOUT_MS,
+    visualIndex: {
+      ...DEFAULT_VISUAL_INDEX,
+      minVectors: env.VISUAL_INDEX_MIN_PHOTOS,
+      vectorsPerList: env.VISUAL_INDEX_PHOTOS_PER_LIST,
+      probes: env.VISUAL_SEARCH_PROBES,
+    },
     tagger: {
       mode: env.TAGGER ?? defaultTaggerMode(env),
       timeoutMs: env.TAGGER_TIMEOUT_MS,

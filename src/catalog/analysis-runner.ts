@@ -3,6 +3,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import { analyzeWithDeadline } from "../analysis/analyze-with-deadline.js";
 import { progressOf, STAGE, stepStage, type AnalysisStatus } from "../analysis/progress.js";
+import type { Embedding, Embedder } from "../analysis/embedding.js";
 import type { Tagger } from "../analysis/tagger.js";
 import { tagEvidence } from "../analysis/tags.js";
 import type { EventBus } from "../db/event-bus.js";
@@ -14,19 +15,21 @@ import { eventOf, topics } from "./analysis-events.js";
 import { Photo } from "./photo.entity.js";
 import { ProductRepository } from "./product-repository.js";
 import { SimilarityRepository } from "./similarity-repository.js";
+import { VisualRepository } from "./visual-repository.js";
 
 export interface AnalysisRunnerDependencies {
   createEntityManager: () => EntityManager;
   storage: LocalImageStorage;
   tagger: Tagger;
+  embedder: Embedder;
   bus: EventBus;
   taggerTimeoutMs: number;
   logger: Logger;
 }
 
 /**
- * Runs one analysis job: tag the stored photo, save its features and tags,
- * and report every stage. Safe to run again for the same analysis (a retry,
+ * Runs one analysis job: tag and embed the stored photo, save its features,
+ * tags and vector, and report every stage. Safe to run again for the same analysis (a retry,
  * or a job resumed after a crash): features and tags are overwritten, never
  * appended. Transient failures are thrown while retries remain, so the queue
  * retries them; anything else ends the analysis as FAILED.
@@ -48,17 +51,22 @@ export class AnalysisRunner {
       await report("RUNNING", STAGE.decoded, progressOf(STAGE.decoded));
       const steps = this.deps.tagger.steps;
       let pending = Promise.resolve();
-      const features = await analyzeWithDeadline(this.deps.tagger, this.imageOf(photo), this.deps.taggerTimeoutMs, {
-        // Steps arrive as callbacks; their reports are chained so rows and events stay in order.
-        onStep: (step) => {
-          const index = steps.indexOf(step);
-          pending = pending.then(() => report("RUNNING", stepStage(step), progressOf(step, { index, count: steps.length })));
-        },
-        onFallback: (reason) => void (analysis.fallbackReason = reason.slice(0, 500)),
-      });
+      const image = this.imageOf(photo);
+      // The vector is computed beside the tags (on the local panel's threads, whatever the tagger).
+      const [features, embedding] = await Promise.all([
+        analyzeWithDeadline(this.deps.tagger, image, this.deps.taggerTimeoutMs, {
+          // Steps arrive as callbacks; their reports are chained so rows and events stay in order.
+          onStep: (step) => {
+            const index = steps.indexOf(step);
+            pending = pending.then(() => report("RUNNING", stepStage(step), progressOf(step, { index, count: steps.length })));
+          },
+          onFallback: (reason) => void (analysis.fallbackReason = reason.slice(0, 500)),
+        }),
+        this.deps.embedder.embed(image, { signal: AbortSignal.timeout(this.deps.taggerTimeoutMs) }),
+      ]);
       await pending;
       await report("RUNNING", STAGE.synthesised, progressOf(STAGE.synthesised));
-      await this.saveFeatures(em, photo, features);
+      await this.saveFeatures(em, photo, features, embedding);
       await report("RUNNING", STAGE.indexed, progressOf(STAGE.indexed));
       analysis.finishedAt = new Date();
       await report("READY", STAGE.ready, progressOf(STAGE.ready));
@@ -79,7 +87,7 @@ export class AnalysisRunner {
    * re-run repairs a run that died between them; the analysis is READY only
    * after all of them.
    */
-  private async saveFeatures(em: EntityManager, photo: Photo, features: NonNullable<Photo["features"]>): Promise<void> {
+  private async saveFeatures(em: EntityManager, photo: Photo, features: NonNullable<Photo["features"]>, embedding: Embedding): Promise<void> {
     photo.features = features;
     await em.flush();
     const photos = await em.find(Photo, { product: photo.product.id }, { orderBy: { createdAt: "asc", id: "asc" } });
@@ -90,6 +98,7 @@ export class AnalysisRunner {
     const evidence = [...best].map(([tag, confidence]) => ({ tag, confidence })).sort((a, b) => (a.tag < b.tag ? -1 : 1));
     await new SimilarityRepository(em).setProductTags(photo.product.id, evidence);
     await new ProductRepository(em).setCaption(photo.product.id, productCaption(photos));
+    await new VisualRepository(em, this.deps.embedder.model).saveEmbedding(photo.id, photo.product.id, embedding);
   }
 
   private async recordFailure(

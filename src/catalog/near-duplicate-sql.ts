@@ -51,19 +51,9 @@ const candidatesInBand = (band: number) => `
     join photo on photo.phash_band_${band} = probe.value
     where probe.band = ${band} and bit_count((probe.hash # photo.perceptual_hash)::bit(64)) <= probe.max_distance`;
 
-/**
- * Parameters: source photo ids (uuid[] literal), max distance, probe masks
- * (int[] literal), max rows per source. Returns the near duplicates' photo
- * columns (the entity's, not the bands), with source_id and distance, closest
- * first (then oldest) per source. `union` drops a photo found through several
- * bands; a photo is not its own near duplicate.
- */
-export const NEAR_DUPLICATES_OF_PHOTOS = `
-  with source as (
-    select id, perceptual_hash as hash, array[phash_band_0, phash_band_1, phash_band_2, phash_band_3] as bands
-    from photo
-    where id = any(?::uuid[]) and perceptual_hash is not null
-  ),
+/** The query over a `source` CTE of (id, hash, bands): ranked near duplicates per source. */
+const nearDuplicatesOf = (source: string) => `
+  with source as (${source}),
   probe as (
     select source.id as source_id, source.hash, band.number - 1 as band, band.value # mask.value as value, ?::int as max_distance
     from source
@@ -77,9 +67,30 @@ export const NEAR_DUPLICATES_OF_PHOTOS = `
            row_number() over (partition by candidate.source_id order by candidate.distance, photo.created_at, photo.id) as rank
     from candidate
     join photo on photo.id = candidate.id
-    where candidate.id <> candidate.source_id
+    where candidate.id is distinct from candidate.source_id
   )
   select id, product_id, storage_key, mime_type, width, height, byte_size, sha256, perceptual_hash, features, created_at, source_id, distance
   from ranked
   where rank <= ?
   order by source_id, rank`;
+
+/**
+ * Parameters: source photo ids (uuid[] literal), max distance, probe masks
+ * (int[] literal), max rows per source. Returns the near duplicates' photo
+ * columns (the entity's, not the bands), with source_id and distance, closest
+ * first (then oldest) per source. `union` drops a photo found through several
+ * bands; a photo is not its own near duplicate.
+ */
+export const NEAR_DUPLICATES_OF_PHOTOS = nearDuplicatesOf(`
+    select id, perceptual_hash as hash, array[phash_band_0, phash_band_1, phash_band_2, phash_band_3] as bands
+    from photo
+    where id = any(?::uuid[]) and perceptual_hash is not null`);
+
+/**
+ * The same for a hash that is not stored (a query photo's): parameters the
+ * hash (bigint, as text), then as above from max distance on. source_id is null.
+ */
+export const NEAR_DUPLICATES_OF_HASH = nearDuplicatesOf(`
+    select null::uuid as id, h.hash,
+           array[(h.hash & 65535)::integer, ((h.hash >> 16) & 65535)::integer, ((h.hash >> 32) & 65535)::integer, ((h.hash >> 48) & 65535)::integer] as bands
+    from (select ?::bigint as hash) as h`);

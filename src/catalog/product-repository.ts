@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { Analysis } from "./analysis.entity.js";
-import { bandProbeMasks, MAX_NEAR_DUPLICATES, NEAR_DUPLICATES_OF_PHOTOS } from "./near-duplicate-sql.js";
+import { bandProbeMasks, MAX_NEAR_DUPLICATES, NEAR_DUPLICATES_OF_HASH, NEAR_DUPLICATES_OF_PHOTOS } from "./near-duplicate-sql.js";
 import { Photo } from "./photo.entity.js";
 import { Product } from "./product.entity.js";
 import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
@@ -60,6 +60,31 @@ export class ProductRepository {
       bySource.get(source_id)?.push({ photo: this.em.map(Photo, columns), distance });
     }
     return bySource;
+  }
+
+  /**
+   * Products with a photo of exactly these bytes, or within `maxDistance`
+   * bits of this perceptual hash: the duplicates of a query photo.
+   */
+  async productsDuplicating(sha256: string, perceptualHash: bigint, maxDistance: number): Promise<Map<string, "EXACT" | "NEAR">> {
+    const found = new Map<string, "EXACT" | "NEAR">();
+    const near = await this.em.execute<NearDuplicateRow[]>(NEAR_DUPLICATES_OF_HASH, [
+      BigInt.asIntN(64, perceptualHash).toString(),
+      maxDistance,
+      numberArrayLiteral(bandProbeMasks(maxDistance)),
+      MAX_NEAR_DUPLICATES,
+    ]);
+    for (const row of near) found.set(String(row.product_id), "NEAR");
+    const same = await this.findPhotoBySha256(sha256);
+    if (same) found.set(same.product.id, "EXACT");
+    return found;
+  }
+
+  /** Other products with a photo within `maxDistance` bits of one of this product's photos. */
+  async productsNearDuplicating(productId: string, maxDistance: number): Promise<Set<string>> {
+    const photos = await this.em.find(Photo, { product: productId }, { fields: ["id"] });
+    const near = await this.nearDuplicatesByPhotoIds(photos.map((photo) => photo.id), maxDistance);
+    return new Set([...near.values()].flat().map((duplicate) => duplicate.photo.product.id).filter((id) => id !== productId));
   }
 
   /** Photos of many products in one query, oldest first within each product (DataLoader batch). */

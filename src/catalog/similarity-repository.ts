@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { TagEvidence } from "../analysis/tags.js";
+import type { DuplicateKind } from "./hybrid-ranking.js";
 import { Product } from "./product.entity.js";
 import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
 import type { WeightedQuery } from "./tag-weights.js";
@@ -14,10 +15,25 @@ export interface TagContribution {
 
 export interface ScoredProduct {
   product: Product;
-  /** From 0 to 1: the weighted share of the query's tags the product carries. */
+  /** From 0 to 1: the ranking's score (hybrid-ranking.ts). */
   score: number;
+  /** From 0 to 1: how much the product looks like the query; null when the ranking did not use it. */
+  visualScore: number | null;
+  /** From 0 to 1: the weighted share of the query's tags the product carries; null when not used. */
+  tagScore: number | null;
+  duplicate: DuplicateKind | null;
   matchedTags: string[];
+  /** The tag score's parts (they add up to tagScore). */
   contributions: TagContribution[];
+}
+
+/** A candidate scored by its tags from its own row, with what ranking needs. */
+export interface CandidateRow {
+  product_id: string;
+  /** In weight units. */
+  score: number;
+  tag_count: number;
+  created_at: Date;
 }
 
 export interface SimilarityFilters {
@@ -129,8 +145,35 @@ export class SimilarityRepository {
     return { rows, attempts: 0 };
   }
 
+  /**
+   * Given products scored by their tags with the same formula as rank (the
+   * weighted-tags migration's row_score), those that pass the filters: the
+   * tag side of candidates found by another signal.
+   */
+  async scoreCandidates(query: WeightedQuery, stats: TagStats, productIds: readonly string[], filters: SimilarityFilters): Promise<CandidateRow[]> {
+    if (productIds.length === 0) return [];
+    const tags = plannedTags(query.tags, stats);
+    const required = filters.requiredTags.map((tag) => stats.idOf(tag));
+    if (required.some((id) => id === undefined)) return [];
+    const rows = await this.em.execute<CandidateRow[]>(
+      `select p.id as product_id, p.created_at, cardinality(p.tag_ids) as tag_count,
+              row_score(p.tag_ids, p.tag_confidences, ?::int[], ?::float8[]) as score
+       from product p
+       where p.id = any(?::uuid[]) and p.tag_ids @> ?::int[] and (?::timestamptz is null or p.created_at > ?::timestamptz)`,
+      [
+        numberArrayLiteral(tags.map((tag) => tag.id)),
+        numberArrayLiteral(tags.map((tag) => tag.weight)),
+        textArrayLiteral(productIds),
+        numberArrayLiteral(required as number[]),
+        filters.createdAfter?.toISOString() ?? null,
+        filters.createdAfter?.toISOString() ?? null,
+      ],
+    );
+    return rows.map((row) => ({ ...row, score: Number(row.score), tag_count: Number(row.tag_count), created_at: new Date(row.created_at) }));
+  }
+
   /** Loads the ranked products and says which query tags each one matched, and how much each gave. */
-  private async explain(rows: readonly RankedRow[], query: WeightedQuery): Promise<ScoredProduct[]> {
+  async explain(rows: readonly RankedRow[], query: WeightedQuery): Promise<ScoredProduct[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => row.product_id);
     const products = new Map((await this.em.find(Product, { id: { $in: ids } })).map((product) => [product.id, product]));
@@ -143,11 +186,15 @@ export class SimilarityRepository {
     return rows.map((row) => {
       const contributions = evidence
         .filter((item) => item.product_id === row.product_id)
-        .map((item) => ({ tag: item.tag, share: (weights.get(item.tag)! * item.confidence) / query.total }))
+        .map((item) => ({ tag: item.tag, share: query.total > 0 ? (weights.get(item.tag)! * item.confidence) / query.total : 0 }))
         .sort((a, b) => b.share - a.share || (a.tag < b.tag ? -1 : 1));
+      const score = query.total > 0 ? Number(row.score) / query.total : 0;
       return {
         product: products.get(row.product_id)!,
-        score: Number(row.score) / query.total,
+        score,
+        visualScore: null,
+        tagScore: score,
+        duplicate: null,
         matchedTags: contributions.map((item) => item.tag).sort(),
         contributions,
       };

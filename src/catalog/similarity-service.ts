@@ -1,3 +1,4 @@
+import type { Embedder } from "../analysis/embedding.js";
 import type { ImageFeatures } from "../analysis/features.js";
 import { analyzeWithDeadline } from "../analysis/analyze-with-deadline.js";
 import { STAGE } from "../analysis/progress.js";
@@ -7,15 +8,20 @@ import type { EventBus } from "../db/event-bus.js";
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import { receiveImage, type IncomingFile, type IntakeLimits } from "../media/image-intake.js";
 import type { LocalImageStorage } from "../media/local-storage.js";
+import { candidateDepth, compareCandidates, fusedScore, NEAR_DUPLICATE_SIMILARITY, type DuplicateKind, type HybridCandidate, type RankingSignal } from "./hybrid-ranking.js";
 import { parseId, parseRequestId } from "./ids.js";
+import type { ProductRepository } from "./product-repository.js";
 import { QueryProgress } from "./query-progress.js";
 import type { ScoredProduct, SimilarityFilters, SimilarityRepository, TagStats } from "./similarity-repository.js";
 import { weighQuery } from "./tag-weights.js";
 import { fuseByReciprocalRank, type TextSearchRepository } from "./text-search.js";
+import type { VisualRepository } from "./visual-repository.js";
 
 export const MAX_RESULTS = 100;
 
 export interface SimilarityRequest {
+  /** Which signal ranks (findSimilarProducts and similarProducts; search ranks by words). */
+  by?: RankingSignal;
   limit: number;
   minScore: number;
   objectType: string | null;
@@ -32,10 +38,23 @@ export interface SimilarProducts {
 export interface SimilarityDependencies {
   similarity: SimilarityRepository;
   text: TextSearchRepository;
+  visual: VisualRepository;
+  products: ProductRepository;
   storage: LocalImageStorage;
   tagger: Tagger;
+  embedder: Embedder;
   limits: IntakeLimits & { taggerTimeoutMs: number };
+  nearDuplicateMaxDistance: number;
   bus: EventBus;
+}
+
+/** What a ranking by photo starts from: the query's tags, its vector, and what makes a duplicate of it. */
+interface SimilarityProbe {
+  evidence: readonly TagEvidence[];
+  vector: number[] | null;
+  /** Products that duplicate the query, found by hash (vectors add theirs during ranking). */
+  duplicates: Map<string, DuplicateKind>;
+  excludeProductId: string | null;
 }
 
 /** Finding products: by photo, by an existing product, by words. */
@@ -54,12 +73,19 @@ export class SimilarityService {
       const image = await receiveImage(file, this.deps.storage, this.deps.limits);
       try {
         await progress.report("RUNNING", STAGE.decoded);
-        const features = await analyzeWithDeadline(this.deps.tagger, image, this.deps.limits.taggerTimeoutMs, {
-          onStep: (step) => void progress.step(step),
-        });
+        const by = request.by ?? "HYBRID";
+        const deadline = { signal: AbortSignal.timeout(this.deps.limits.taggerTimeoutMs) };
+        // The tags and the vector are computed side by side; TAGS needs no vector.
+        const [features, embedding] = await Promise.all([
+          analyzeWithDeadline(this.deps.tagger, image, this.deps.limits.taggerTimeoutMs, { onStep: (step) => void progress.step(step) }),
+          by === "TAGS" ? null : this.deps.embedder.embed(image, deadline),
+        ]);
         await progress.report("RUNNING", STAGE.synthesised);
         const evidence = tagEvidence(features);
-        const matches = await this.rank(evidence, request, filters, null);
+        const duplicates =
+          by === "TAGS" ? new Map<string, DuplicateKind>() : await this.deps.products.productsDuplicating(image.sha256, image.perceptualHash, this.deps.nearDuplicateMaxDistance);
+        const probe = { evidence, vector: embedding?.vector ?? null, duplicates, excludeProductId: null };
+        const matches = await this.rankByPhoto(probe, { ...request, by }, filters);
         await progress.report("READY", STAGE.ready);
         return { features, tags: evidence.map((item) => item.tag), matches };
       } finally {
@@ -71,13 +97,19 @@ export class SimilarityService {
     }
   }
 
-  /** Products like an existing one, from its stored tags: nothing is uploaded again. */
+  /** Products like an existing one, from its stored tags and vector: nothing is uploaded again. */
   async similarProducts(rawProductId: string, request: SimilarityRequest): Promise<ScoredProduct[]> {
     const filters = checkRequest(request);
     const productId = parseId(rawProductId, "product");
     const evidence = await this.deps.text.productEvidence(productId);
     if (evidence === null) throw new NotFoundError(`No product has the id ${rawProductId}.`, { id: rawProductId });
-    return this.rank(evidence, request, filters, productId);
+    const by = request.by ?? "HYBRID";
+    const [vector, near] =
+      by === "TAGS"
+        ? [null, new Set<string>()]
+        : await Promise.all([this.deps.visual.productVector(productId), this.deps.products.productsNearDuplicating(productId, this.deps.nearDuplicateMaxDistance)]);
+    const duplicates = new Map<string, DuplicateKind>([...near].map((id) => [id, "NEAR"]));
+    return this.rankByPhoto({ evidence, vector, duplicates, excludeProductId: productId }, { ...request, by }, filters);
   }
 
   /**
@@ -102,9 +134,66 @@ export class SimilarityService {
     return fuseByReciprocalRank(byTags, byText, request.limit, request.minScore);
   }
 
-  private async rank(evidence: readonly TagEvidence[], request: SimilarityRequest, filters: SimilarityFilters, exclude: string | null) {
-    const stats = await this.deps.similarity.tagStats(evidence.map((item) => item.tag).concat(filters.requiredTags));
-    return this.rankWith(stats, evidence, request, filters, exclude);
+  /**
+   * One ranking for a photo or a product. TAGS: the exact tag top k, as
+   * before. HYBRID and VISUAL: candidates from the tag top k, the visual
+   * neighbours and the duplicates, each completed with the signal it was not
+   * found by, then ordered by hybrid-ranking.ts.
+   */
+  private async rankByPhoto(probe: SimilarityProbe, request: SimilarityRequest & { by: RankingSignal }, filters: SimilarityFilters): Promise<ScoredProduct[]> {
+    const { similarity, visual } = this.deps;
+    const stats = await similarity.tagStats(probe.evidence.map((item) => item.tag).concat(filters.requiredTags));
+    if (request.by === "TAGS" || probe.vector === null) {
+      // A product stored before embeddings and not yet backfilled has no vector: its tags still rank.
+      return this.rankWith(stats, probe.evidence, request, filters, probe.excludeProductId);
+    }
+    const query = weighQuery(probe.evidence, stats.productCount, stats.productsWith);
+    const depth = candidateDepth(request.limit);
+    const requiredTagIds = filters.requiredTags.map((tag) => stats.idOf(tag) ?? -1);
+    const [byTags, byLook] = await Promise.all([
+      request.by === "HYBRID"
+        ? similarity.rank(query, stats, { limit: depth, minScore: 0, excludeProductId: probe.excludeProductId, filters })
+        : Promise.resolve({ rows: [] }),
+      visual.nearestProducts(probe.vector, depth, { requiredTagIds, createdAfter: filters.createdAfter, excludeProductId: probe.excludeProductId }),
+    ]);
+    const visualScores = new Map(byLook.map((match) => [match.productId, match.similarity]));
+    const ids = new Set([...byTags.rows.map((row) => row.product_id), ...visualScores.keys(), ...probe.duplicates.keys()]);
+    ids.delete(probe.excludeProductId ?? "");
+    const missingVisual = [...ids].filter((id) => !visualScores.has(id));
+    const [rows, completed] = await Promise.all([
+      similarity.scoreCandidates(query, stats, [...ids], filters),
+      visual.similarityOf(probe.vector, missingVisual),
+    ]);
+    completed.forEach((score, id) => visualScores.set(id, score));
+    const candidates: HybridCandidate[] = rows.map((row) => {
+      const visualScore = visualScores.get(row.product_id) ?? 0;
+      const duplicate = probe.duplicates.get(row.product_id) ?? (visualScore >= NEAR_DUPLICATE_SIMILARITY ? "NEAR" : null);
+      return {
+        productId: row.product_id,
+        visualScore,
+        tagScore: request.by === "HYBRID" && query.total > 0 ? row.score / query.total : null,
+        duplicate,
+        tagCount: row.tag_count,
+        createdAt: row.created_at,
+      };
+    });
+    const ranked = candidates
+      .filter((candidate) => candidate.duplicate !== null || fusedScore(request.by, candidate.visualScore, candidate.tagScore) >= Math.max(request.minScore, Number.MIN_VALUE))
+      .sort(compareCandidates(request.by))
+      .slice(0, request.limit);
+    const explained = await similarity.explain(
+      ranked.map((candidate) => ({ product_id: candidate.productId, score: (candidate.tagScore ?? 0) * query.total })),
+      query,
+    );
+    return explained.map((match, index) => {
+      const candidate = ranked[index]!;
+      return { ...match, score: fusedScore(request.by, candidate.visualScore, candidate.tagScore), visualScore: candidate.visualScore, tagScore: candidate.tagScore, duplicate: candidate.duplicate };
+    });
+  }
+
+  async visualIndexStatus() {
+    const status = await this.deps.visual.status();
+    return { ...status, embeddedPhotos: status.embedded };
   }
 
   private rankWith(stats: TagStats, evidence: readonly TagEvidence[], request: SimilarityRequest, filters: SimilarityFilters, exclude: string | null) {

@@ -65,7 +65,7 @@ export function fuseByReciprocalRank(byTags: readonly ScoredProduct[], byText: r
   const entry = (match: ScoredProduct) => fused.get(match.product.id) ?? fused.set(match.product.id, { match, tagPart: 0, textPart: 0 }).get(match.product.id)!;
   byTags.forEach((match, index) => (entry(match).tagPart = 1 / (RRF_K + index + 1) / RRF_BEST));
   byText.forEach(({ product }, index) => {
-    entry({ product, score: 0, matchedTags: [], contributions: [] }).textPart = 1 / (RRF_K + index + 1) / RRF_BEST;
+    entry({ product, score: 0, visualScore: null, tagScore: null, duplicate: null, matchedTags: [], contributions: [] }).textPart = 1 / (RRF_K + index + 1) / RRF_BEST;
   });
   return [...fused.values()]
     .map(({ match, tagPart, textPart }) => {

@@ -60,7 +60,9 @@ export async function plannedTopK(execute: ExecuteSql, request: TopKRequest, lim
 /**
  * One guess as SQL: the candidates from the GIN conjunctions, each scored
  * from its own row (intarray's idx finds a tag's position, and so its
- * confidence), those at or above the threshold ranked, ties to the newest.
+ * confidence), those at or above the threshold ranked. Among equal scores the
+ * product carrying fewer tags comes first (a product with more than the query
+ * does not tie the exact match), then the newest.
  */
 function topKStatement(request: TopKRequest, sets: readonly number[][], threshold: number): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
@@ -77,10 +79,10 @@ function topKStatement(request: TopKRequest, sets: readonly number[][], threshol
   const limit = bind(request.k, "int");
   const sql = `
     select x.id as product_id, x.score from (
-      select p.id, p.created_at, ${score} as score from product p where ${conditions.join(" and ")}
+      select p.id, p.created_at, cardinality(p.tag_ids) as tag_count, ${score} as score from product p where ${conditions.join(" and ")}
     ) as x
     where x.score >= ${floor} and x.score > 0
-    order by x.score desc, x.created_at desc, x.id desc
+    order by x.score desc, x.tag_count, x.created_at desc, x.id desc
     limit ${limit}`;
   return { sql, params };
 }

@@ -79,6 +79,22 @@ export class AnalysisJobQueue {
     }
   }
 
+  /**
+   * A background task that runs in one process at a time, whichever worker
+   * takes it (pg-boss's singleton policy), and is asked for again and again:
+   * asking while one is queued is a no-op.
+   */
+  async defineTask(name: string, expireInSeconds: number, handler: () => Promise<void>): Promise<void> {
+    const options = { name, policy: "singleton" as const, retryLimit: 2, retryDelay: 30, expireInSeconds };
+    await this.boss.createQueue(name, options);
+    await this.boss.updateQueue(name, options);
+    await this.boss.work(name, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => handler());
+  }
+
+  async requestTask(name: string): Promise<void> {
+    await this.boss.send(name, {}, { singletonKey: name });
+  }
+
   /** Waits for in-flight jobs up to `timeoutMs`; what is left is retried once it expires. */
   async stop(timeoutMs: number): Promise<void> {
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTagger } from "../../src/analysis/create-tagger.js";
+import { createAnalysers } from "../../src/analysis/create-tagger.js";
 import type { Tagger } from "../../src/analysis/tagger.js";
 import { loadConfig } from "../../src/config.js";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
@@ -17,7 +17,7 @@ beforeAll(async () => {
   image.sha256 = sha256(await readFile(image.path));
   llm = await startChatCompletionsServer();
   const config = loadConfig({ TAGGER: "openai+local", OPENAI_BASE_URL: llm.baseUrl, OPENAI_MAX_RETRIES: "0", LOCAL_TAGGER_OCR: "false" });
-  tagger = createTagger(config.tagger, config.media.maxImagePixels, pino({ level: "silent" }));
+  tagger = createAnalysers(config.tagger, config.media.maxImagePixels, pino({ level: "silent" })).tagger;
 });
 
 afterAll(async () => {

@@ -6,9 +6,10 @@ import { features, sha256, solidPng } from "../support/images.js";
 import { addProductAndWait } from "../support/products.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
+// by: TAGS: today's explained tag ranking, unchanged by visual search (test/api/visual-similarity.test.ts covers HYBRID).
 const FIND_SIMILAR = /* GraphQL */ `
   mutation ($image: Upload!, $limit: Int) {
-    findSimilarProducts(image: $image, limit: $limit) {
+    findSimilarProducts(image: $image, limit: $limit, by: TAGS) {
       queryTags
       queryFeatures { mainObjects { objectType } }
       matches { score matchedTags product { id sourceUrl } }

@@ -1,7 +1,9 @@
 import { PANEL_STEPS } from "./panel-steps.js";
+import type { Embedder } from "../embedding.js";
 import { TaggerInvalidResponseError, TaggerUnavailableError } from "../errors.js";
 import { imageFeaturesSchema, type ImageFeatures } from "../features.js";
 import type { AnalyzeOptions, ImageInput, Tagger, TaggerHealth } from "../tagger.js";
+import { BACKBONE_EMBEDDING } from "./embedding/backbone-embedder.js";
 import { ImageAnalysisFailedError, LocalTaggerFailedError } from "./errors.js";
 import type { PanelStep } from "./panel-steps.js";
 import { spawnPanelThread } from "./panel-thread.js";
@@ -38,15 +40,28 @@ export interface LocalPanelTagger extends Tagger {
   stats(): LocalPanelStats;
 }
 
+/** One set of panel threads, serving both the local tagger and the embedder. */
+export interface LocalPanel {
+  tagger: LocalPanelTagger;
+  embedder: Embedder;
+  close(): Promise<void>;
+}
+
 const TAGGER_NAME = "local";
 const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
+
+/** The local tagger alone (its panel's embedder unused). */
+export function createLocalPanelTagger(options: LocalPanelTaggerOptions): LocalPanelTagger {
+  return createLocalPanel(options).tagger;
+}
 
 /**
  * The offline "panel of experts": an object detector, a colour analyst and a
  * text reader run side by side on each photo in worker threads, and their
- * findings are fused into ImageFeatures. Nothing leaves the machine.
+ * findings are fused into ImageFeatures. The same threads embed photos with
+ * the detector's backbone, for whichever tagger. Nothing leaves the machine.
  */
-export function createLocalPanelTagger(options: LocalPanelTaggerOptions): LocalPanelTagger {
+export function createLocalPanel(options: LocalPanelTaggerOptions): LocalPanel {
   const { logger } = options;
   const maxPixels = options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
   const pool = new WorkerPool<PanelJob, PanelJobResult, PanelStep>({
@@ -63,9 +78,10 @@ export function createLocalPanelTagger(options: LocalPanelTaggerOptions): LocalP
 
   async function analyze(image: ImageInput, analyzeOptions: AnalyzeOptions = {}): Promise<ImageFeatures> {
     const result = await pool.run(
-      { path: image.path, maxPixels },
+      { kind: "analyse", path: image.path, maxPixels },
       { signal: analyzeOptions.signal, onProgress: (step) => analyzeOptions.onStep?.(step) },
     );
+    if (result.kind !== "analyse") throw new LocalTaggerFailedError("A panel thread answered an analysis with another kind of result.");
     counters.analysesDone++;
     counters.liveTensorsAfterLastAnalysis = result.liveTensors;
     logger?.info({ sha256: image.sha256, timingsMs: roundTimings(result.timings) }, "local tagger analysed an image");
@@ -87,15 +103,27 @@ export function createLocalPanelTagger(options: LocalPanelTaggerOptions): LocalP
     return { name: TAGGER_NAME, ready: state.warm === state.size, detail: loaded };
   }
 
-  return {
+  const close = () => pool.close();
+  const tagger: LocalPanelTagger = {
     name: TAGGER_NAME,
     configured: true,
     steps: PANEL_STEPS.filter((step) => step !== "ocr" || options.ocr),
     analyze,
     health,
-    close: () => pool.close(),
+    close,
     stats: () => ({ ...counters, replacedWorkers: pool.health().replacedWorkers }),
   };
+  const embedder: Embedder = {
+    model: BACKBONE_EMBEDDING,
+    async embed(image, embedOptions = {}) {
+      const result = await pool.run({ kind: "embed", path: image.path, maxPixels }, { signal: embedOptions.signal });
+      if (result.kind !== "embed") throw new LocalTaggerFailedError("A panel thread answered an embedding with another kind of result.");
+      return { model: BACKBONE_EMBEDDING.id, vector: result.vector };
+    },
+    health: () => ({ ...health(), name: `${TAGGER_NAME}:${BACKBONE_EMBEDDING.id}` }),
+    close,
+  };
+  return { tagger, embedder, close };
 }
 
 /**

@@ -10,16 +10,21 @@ import { serveJobs } from "./workers/job-server.js";
 export interface PanelWorkerData {
   ocr: boolean;
 }
+/** A photo to analyse into features, or only to embed (the embedder's jobs, whatever the tagger). */
 export interface PanelJob {
+  kind: "analyse" | "embed";
   path: string;
   maxPixels: number;
 }
-export interface PanelJobResult {
-  features: ImageFeatures;
-  timings: PanelTimings;
-  /** TensorFlow.js tensors alive in the thread after the job: flat unless something leaks. */
-  liveTensors: number;
-}
+export type PanelJobResult =
+  | {
+      kind: "analyse";
+      features: ImageFeatures;
+      timings: PanelTimings;
+      /** TensorFlow.js tensors alive in the thread after the job: flat unless something leaks. */
+      liveTensors: number;
+    }
+  | { kind: "embed"; vector: number[]; liveTensors: number };
 
 const { ocr } = workerData as PanelWorkerData;
 let experts: Promise<PanelExperts> | undefined;
@@ -40,7 +45,11 @@ serveJobs<PanelJob, PanelJobResult, PanelStep>({
   },
   run: async (job, progress) => {
     const loaded = await loadedExperts();
+    if (job.kind === "embed") {
+      const vector = await loaded.embedder.embedFile(job.path, job.maxPixels);
+      return { kind: "embed", vector, liveTensors: liveTensorCount() };
+    }
     const { features, timings } = await analysePhoto(job.path, loaded, { maxPixels: job.maxPixels, onStep: progress });
-    return { features, timings, liveTensors: liveTensorCount() };
+    return { kind: "analyse", features, timings, liveTensors: liveTensorCount() };
   },
 });

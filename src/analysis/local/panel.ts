@@ -2,6 +2,8 @@ import { performance } from "node:perf_hooks";
 import type { ImageFeatures } from "../features.js";
 import { objectColours, wholeImageColours } from "./colour/colour-analyst.js";
 import { CenterNetDetector } from "./detector/centernet-detector.js";
+import { loadCenterNetGraph } from "./detector/centernet-graph.js";
+import { BackboneEmbedder } from "./embedding/backbone-embedder.js";
 import { fuseEvidence } from "./fusion.js";
 import type { PanelStep } from "./panel-steps.js";
 import { decodeRgbImage } from "./rgb-image.js";
@@ -10,6 +12,8 @@ import { TextReader } from "./text/text-reader.js";
 /** The loaded experts of one thread. The colour analyst needs no model. */
 export interface PanelExperts {
   detector: CenterNetDetector;
+  /** On the detector's own graph: one copy of the weights per thread. */
+  embedder: BackboneEmbedder;
   /** null when OCR is switched off. */
   reader: TextReader | null;
 }
@@ -17,8 +21,8 @@ export interface PanelExperts {
 export type PanelTimings = Record<PanelStep | "decode" | "total", number>;
 
 export async function loadExperts(options: { ocr: boolean }): Promise<PanelExperts> {
-  const [detector, reader] = await Promise.all([CenterNetDetector.load(), options.ocr ? TextReader.start() : null]);
-  return { detector, reader };
+  const [graph, reader] = await Promise.all([loadCenterNetGraph(), options.ocr ? TextReader.start() : null]);
+  return { detector: await CenterNetDetector.load(graph), embedder: new BackboneEmbedder(graph), reader };
 }
 
 /**

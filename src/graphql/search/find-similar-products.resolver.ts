@@ -3,7 +3,7 @@ import { GraphQLUpload, type FileUpload } from "graphql-upload-minimal";
 import type { RequestContext } from "../context.js";
 import { toIncomingFile } from "../upload.js";
 import { SimilarProductsType } from "./product-match.type.js";
-import { RankingArgs } from "./ranking.args.js";
+import { SimilarityArgs } from "./ranking.args.js";
 
 @Resolver()
 export class FindSimilarProductsResolver {
@@ -12,7 +12,7 @@ export class FindSimilarProductsResolver {
   })
   async findSimilarProducts(
     @Arg("image", () => GraphQLUpload) image: FileUpload,
-    @Args(() => RankingArgs) ranking: RankingArgs,
+    @Args(() => SimilarityArgs) ranking: SimilarityArgs,
     @Arg("requestId", () => String, {
       nullable: true,
       description: "Chosen by the client to watch this query's progress with analysisProgress(requestId).",
@@ -20,7 +20,7 @@ export class FindSimilarProductsResolver {
     requestId: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<SimilarProductsType> {
-    const found = await ctx.similarity.findSimilarProducts(toIncomingFile(image), RankingArgs.toRequest(ranking), requestId ?? null);
+    const found = await ctx.similarity.findSimilarProducts(toIncomingFile(image), SimilarityArgs.toSimilarityRequest(ranking), requestId ?? null);
     return { queryFeatures: found.features, queryTags: found.tags, matches: found.matches };
   }
 }

@@ -1,4 +1,5 @@
-import { Field, Float, ObjectType } from "type-graphql";
+import { Field, Float, ObjectType, registerEnumType } from "type-graphql";
+import type { DuplicateKind } from "../../catalog/hybrid-ranking.js";
 import { ImageFeaturesType } from "../features/image-features.type.js";
 import { ProductType } from "../product/product.type.js";
 
@@ -11,6 +12,16 @@ export class TagContributionType {
   share!: number;
 }
 
+export const DuplicateKindEnum = { EXACT: "EXACT", NEAR: "NEAR" } as const satisfies Record<DuplicateKind, DuplicateKind>;
+registerEnumType(DuplicateKindEnum, {
+  name: "DuplicateKind",
+  description: "How a product duplicates the query photo.",
+  valuesConfig: {
+    EXACT: { description: "A photo with the very same bytes (sha256)." },
+    NEAR: { description: "A re-encoded, resized, cropped or retouched copy (perceptual hash or embedding)." },
+  },
+});
+
 @ObjectType("ProductMatch", { description: "A product, ranked by how well it matches the query, and why." })
 export class ProductMatchType {
   @Field(() => ProductType)
@@ -18,15 +29,27 @@ export class ProductMatchType {
 
   @Field(() => Float, {
     description:
-      "From 0 to 1. By photo or product: the weighted share of the query's tags the product carries (rare tags, objects and sure tags weigh more). " +
+      "From 0 to 1. By photo or product: HYBRID weighs visualScore and tagScore (0.7 and 0.3), VISUAL is visualScore, TAGS is tagScore. " +
       "By words: tag and full-text rankings fused by reciprocal rank.",
   })
   score!: number;
 
+  @Field(() => Float, { nullable: true, description: "From 0 to 1: how alike the product's closest photo and the query look (cosine of their embeddings); null when not used." })
+  visualScore!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "From 0 to 1: the weighted share of the query's tags the product carries (rare tags, objects and sure tags weigh more); null when not used.",
+  })
+  tagScore!: number | null;
+
+  @Field(() => DuplicateKindEnum, { nullable: true, description: "Set when the product duplicates the query photo: duplicates rank first." })
+  duplicate!: DuplicateKind | null;
+
   @Field(() => [String], { description: "The query tags the product carries." })
   matchedTags!: string[];
 
-  @Field(() => [TagContributionType], { description: "Largest first." })
+  @Field(() => [TagContributionType], { description: "The tag score's parts (by words: the fused score's), largest first." })
   contributions!: TagContributionType[];
 }
 
@@ -38,6 +61,6 @@ export class SimilarProductsType {
   @Field(() => [String], { description: "The query photo's tags, as scored." })
   queryTags!: string[];
 
-  @Field(() => [ProductMatchType], { description: "Best first; ties go to the newest product." })
+  @Field(() => [ProductMatchType], { description: "Duplicates of the query first, then best first; among equal scores the product with fewer extra tags, then the newest." })
   matches!: ProductMatchType[];
 }

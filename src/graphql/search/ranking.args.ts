@@ -1,5 +1,17 @@
-import { ArgsType, Field, Float, GraphQLISODateTime, InputType, Int } from "type-graphql";
+import { ArgsType, Field, Float, GraphQLISODateTime, InputType, Int, registerEnumType } from "type-graphql";
+import type { RankingSignal } from "../../catalog/hybrid-ranking.js";
 import type { SimilarityRequest } from "../../catalog/similarity-service.js";
+
+export const RankingSignalEnum = { HYBRID: "HYBRID", VISUAL: "VISUAL", TAGS: "TAGS" } as const satisfies Record<RankingSignal, RankingSignal>;
+registerEnumType(RankingSignalEnum, {
+  name: "RankingSignal",
+  description: "What a ranking by photo or product goes by.",
+  valuesConfig: {
+    HYBRID: { description: "How the products look and the tags they share, in one score (visualScore and tagScore say how much of each)." },
+    VISUAL: { description: "How the products look alone: their photos' embeddings." },
+    TAGS: { description: "The weighted tags they share alone, exact and explained by contributions." },
+  },
+});
 
 @InputType("ProductFilter", { description: "Narrows results; every field given must hold." })
 export class ProductFilterInput {
@@ -28,5 +40,16 @@ export class RankingArgs {
   static toRequest(args: RankingArgs): SimilarityRequest {
     const { limit, minScore, filter } = args;
     return { limit, minScore, objectType: filter?.objectType ?? null, color: filter?.color ?? null, createdAfter: filter?.createdAfter ?? null };
+  }
+}
+
+/** Rankings by photo or product, which can go by look, tags or both. */
+@ArgsType()
+export class SimilarityArgs extends RankingArgs {
+  @Field(() => RankingSignalEnum, { defaultValue: "HYBRID", description: "Which signal ranks. Duplicates of the query come first under HYBRID and VISUAL." })
+  by!: RankingSignal;
+
+  static toSimilarityRequest(args: SimilarityArgs): SimilarityRequest {
+    return { ...RankingArgs.toRequest(args), by: args.by };
   }
 }

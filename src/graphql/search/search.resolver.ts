@@ -1,7 +1,8 @@
 import { Arg, Args, Ctx, ID, Query, Resolver } from "type-graphql";
 import type { RequestContext } from "../context.js";
 import { ProductMatchType } from "./product-match.type.js";
-import { RankingArgs } from "./ranking.args.js";
+import { RankingArgs, SimilarityArgs } from "./ranking.args.js";
+import { VisualIndexType } from "./visual-index.type.js";
 
 @Resolver()
 export class SearchResolver {
@@ -12,12 +13,17 @@ export class SearchResolver {
     return ctx.similarity.search(query, RankingArgs.toRequest(ranking));
   }
 
-  @Query(() => [ProductMatchType], { description: "Products that look like an existing one, from its stored analysis; it is not itself listed." })
+  @Query(() => [ProductMatchType], { description: "Products that look like an existing one, from its stored analysis and photos; it is not itself listed." })
   similarProducts(
     @Arg("productId", () => ID) productId: string,
-    @Args(() => RankingArgs) ranking: RankingArgs,
+    @Args(() => SimilarityArgs) ranking: SimilarityArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<ProductMatchType[]> {
-    return ctx.similarity.similarProducts(productId, RankingArgs.toRequest(ranking));
+    return ctx.similarity.similarProducts(productId, SimilarityArgs.toSimilarityRequest(ranking));
+  }
+
+  @Query(() => VisualIndexType, { description: "The state of visual search: which embedding model, how many photos have a vector (the backfill's progress), and its lists." })
+  visualIndex(@Ctx() ctx: RequestContext): Promise<VisualIndexType> {
+    return ctx.similarity.visualIndexStatus();
   }
 }

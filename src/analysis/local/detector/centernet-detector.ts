@@ -1,15 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { loadGraphModel, type GraphModel } from "@tensorflow/tfjs-converter";
+import type { GraphModel } from "@tensorflow/tfjs-converter";
 import sharp from "sharp";
-import { shippedFolder } from "../package-paths.js";
 import type { RgbImage } from "../rgb-image.js";
 import { COCO_LABELS } from "./coco-labels.js";
 import { suppressOverlaps, type Detection, type SuppressionRules } from "./detections.js";
-import { graphModelFromFiles } from "./graph-model-files.js";
-import { useWasmBackend } from "./tfjs-wasm.js";
-
-// MobileNetV3 CenterNet trained on COCO, as shipped (converted) by @vladmandic/human.
-const MODEL_JSON = () => `${shippedFolder("@vladmandic/human", "..", "models")}/centernet.json`;
 const OUTPUT_NODE = "tower_0/detections";
 const INPUT_SIZE = 512;
 // Grey padding, as in the usual letterbox; black would read as a dark object.
@@ -22,9 +16,9 @@ const RULES: SuppressionRules = { sameClassIou: 0.5, otherClassIou: 0.7, otherCl
 export class CenterNetDetector {
   private constructor(private readonly model: GraphModel) {}
 
-  static async load(): Promise<CenterNetDetector> {
-    await useWasmBackend();
-    const detector = new CenterNetDetector(await loadGraphModel(graphModelFromFiles(MODEL_JSON())));
+  /** `graph` is loadCenterNetGraph()'s, which this thread's embedder shares. */
+  static async load(graph: GraphModel): Promise<CenterNetDetector> {
+    const detector = new CenterNetDetector(graph);
     // The first run compiles kernels and allocates; pay for it at load, not on a user's photo.
     await detector.detectIn(Buffer.alloc(INPUT_SIZE * INPUT_SIZE * 3), { width: 1, height: 1 });
     return detector;

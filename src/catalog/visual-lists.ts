@@ -1,0 +1,92 @@
+/**
+ * IVF lists for visual search: spherical k-means over unit vectors (nearest
+ * = largest dot product), trained on a sample, then every vector assigned to
+ * its nearest centroid. Plain loops over Float32Arrays: training is a
+ * background job, never on a request's path.
+ */
+
+export interface TrainedLists {
+  dimension: number;
+  /** k centroids of unit length, row after row. */
+  centroids: Float32Array;
+  k: number;
+}
+
+/** A small deterministic PRNG (mulberry32): the same sample gives the same lists. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Trains k lists on `sample` (vectors of one dimension, unit length). */
+export function trainLists(sample: readonly ArrayLike<number>[], k: number, options: { iterations?: number; seed?: number } = {}): TrainedLists {
+  const dimension = sample[0]?.length ?? 0;
+  if (dimension === 0) throw new Error("no vectors to train lists on");
+  const count = Math.min(k, sample.length);
+  const points = new Float32Array(sample.length * dimension);
+  sample.forEach((vector, row) => points.set(Array.from(vector), row * dimension));
+  const random = mulberry32(options.seed ?? 0x1f5);
+  // Initial centroids: distinct random sample points (k-means++ costs k passes; with
+  // thousands of lists that is the whole training budget, for little gain here).
+  const order = Array.from({ length: sample.length }, (_, index) => index);
+  for (let index = order.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    [order[index], order[other]] = [order[other]!, order[index]!];
+  }
+  const centroids = new Float32Array(count * dimension);
+  for (let list = 0; list < count; list++) centroids.set(points.subarray(order[list]! * dimension, (order[list]! + 1) * dimension), list * dimension);
+  const lists: TrainedLists = { dimension, centroids, k: count };
+  const assignment = new Int32Array(sample.length);
+  for (let round = 0; round < (options.iterations ?? 8); round++) {
+    for (let row = 0; row < sample.length; row++) assignment[row] = nearestList(lists, points, row * dimension);
+    recompute(points, assignment, lists, random);
+  }
+  return lists;
+}
+
+/** The list whose centroid has the largest dot product with the vector at `offset` of `vectors`. */
+export function nearestList(lists: TrainedLists, vectors: Float32Array, offset: number): number {
+  const { centroids, dimension, k } = lists;
+  let best = 0;
+  let bestDot = -Infinity;
+  for (let list = 0; list < k; list++) {
+    let dot = 0;
+    const base = list * dimension;
+    for (let index = 0; index < dimension; index++) dot += centroids[base + index]! * vectors[offset + index]!;
+    if (dot > bestDot) {
+      bestDot = dot;
+      best = list;
+    }
+  }
+  return best;
+}
+
+/** Centroids become their members' normalised mean; an empty list takes a random point again. */
+function recompute(points: Float32Array, assignment: Int32Array, lists: TrainedLists, random: () => number): void {
+  const { centroids, dimension, k } = lists;
+  const sums = new Float64Array(k * dimension);
+  const counts = new Int32Array(k);
+  for (let row = 0; row < assignment.length; row++) {
+    const list = assignment[row]!;
+    counts[list]!++;
+    for (let index = 0; index < dimension; index++) sums[list * dimension + index]! += points[row * dimension + index]!;
+  }
+  const rows = assignment.length;
+  for (let list = 0; list < k; list++) {
+    if (counts[list] === 0) {
+      const row = Math.floor(random() * rows);
+      centroids.set(points.subarray(row * dimension, (row + 1) * dimension), list * dimension);
+      continue;
+    }
+    let norm = 0;
+    for (let index = 0; index < dimension; index++) norm += sums[list * dimension + index]! ** 2;
+    norm = Math.sqrt(norm) || 1;
+    for (let index = 0; index < dimension; index++) centroids[list * dimension + index] = sums[list * dimension + index]! / norm;
+  }
+}
