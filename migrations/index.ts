@@ -4,6 +4,8 @@ import { Migration20261122020000_weighted_tags } from "./Migration20261122020000
 import { Migration20261122030000_photo_hashes } from "./Migration20261122030000_photo_hashes.js";
 import { Migration20261122050000_caption } from "./Migration20261122050000_caption.js";
 import { Migration20261122060000_tag_confidence } from "./Migration20261122060000_tag_confidence.js";
+import { Migration20261130000000_visual_embeddings } from "./Migration20261130000000_visual_embeddings.js";
+import { Migration20261130010000_no_unidentified_tag } from "./Migration20261130010000_no_unidentified_tag.js";
 
 /** Every migration, in order. Listed explicitly so the same code runs under tsx and from a build. */
 export const migrationsList = [
@@ -13,4 +15,6 @@ export const migrationsList = [
   { name: "Migration20261122030000_photo_hashes", class: Migration20261122030000_photo_hashes },
   { name: "Migration20261122050000_caption", class: Migration20261122050000_caption },
   { name: "Migration20261122060000_tag_confidence", class: Migration20261122060000_tag_confidence },
+  { name: "Migration20261130000000_visual_embeddings", class: Migration20261130000000_visual_embeddings },
+  { name: "Migration20261130010000_no_unidentified_tag", class: Migration20261130010000_no_unidentified_tag },
 ];

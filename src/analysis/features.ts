@@ -2,9 +2,10 @@ import { z } from "zod";
 
 /**
  * ImageFeatures: the one schema for what an image analysis yields.
- * The OpenAI provider sends it (as JSON Schema) to the model and validates the
- * reply with it, the local panel builds it, the database stores it as JSONB
- * and the GraphQL types are generated from it. Do not define it twice.
+ * The OpenAI provider sends it (as JSON Schema) to the model and reads the
+ * reply into it (leniently: see lenient-features.ts), the local panel builds
+ * it, the database stores it as JSONB and the GraphQL types are generated
+ * from it. Do not define it twice.
  *
  * Optional facts are `nullable`, not `optional`: OpenAI's strict structured
  * output requires every property to be present.
@@ -12,6 +13,11 @@ import { z } from "zod";
 
 /** Longest caption kept; long enough for one sentence, short enough to index whole. */
 export const MAX_CAPTION_LENGTH = 300;
+
+/** The most objects, attributes per object and style words a features value holds. */
+export const MAX_MAIN_OBJECTS = 16;
+export const MAX_ATTRIBUTES = 24;
+export const MAX_STYLES = 12;
 
 export const ATTRIBUTE_KINDS = ["color", "material", "pattern", "text", "brand", "shape", "other"] as const;
 export const attributeKindSchema = z.enum(ATTRIBUTE_KINDS).describe("What the attribute describes");
@@ -54,7 +60,7 @@ export const mainObjectSchema = z
     confidence,
     source,
     box: boundingBoxSchema.nullable(),
-    attributes: z.array(attributeSchema).max(24),
+    attributes: z.array(attributeSchema).max(MAX_ATTRIBUTES),
   })
   .describe("One salient object in the image");
 
@@ -68,8 +74,8 @@ export const styleSchema = z
 
 export const imageFeaturesSchema = z
   .object({
-    main_objects: z.array(mainObjectSchema).max(16).describe("The salient objects, most prominent first"),
-    overall_style: z.array(styleSchema).max(12),
+    main_objects: z.array(mainObjectSchema).max(MAX_MAIN_OBJECTS).describe("The salient objects, most prominent first"),
+    overall_style: z.array(styleSchema).max(MAX_STYLES),
     // The default stays out of the JSON Schema (caption is still required there), but lets
     // features stored before captions existed, and self-hosted models that leave it out, parse.
     caption: z

@@ -50,14 +50,51 @@ export function tag(namespace: TagNamespace, rawValue: string): string | null {
   return value ? `${namespace}:${value}` : null;
 }
 
+/**
+ * Object types that say only that something is there: the local panel's
+ * "unidentified object" (see local/unidentified-object.ts), which holds the
+ * photo's own colours and words, and what other taggers say instead ("unknown
+ * object", "object"). A tag every photo could carry matches everything and
+ * tells no two products apart, so these stay in the features but give no
+ * object tag; their attributes still give tags (color:red, text:sale).
+ * Written as normalised tag values.
+ */
+const PLACEHOLDER_OBJECT_TYPES: ReadonlySet<string> = new Set([
+  "unidentified object",
+  "unidentified",
+  "unknown object",
+  "unknown",
+  "unrecognized object",
+  "object",
+  "thing",
+  "item",
+]);
+
+/** True for an object type that names no kind of object ("unidentified object", "unknown", "object"). */
+export function isPlaceholderObjectType(objectType: string): boolean {
+  return PLACEHOLDER_OBJECT_TYPES.has(normalizeTagValue(objectType));
+}
+
 export interface TagEvidence {
   tag: string;
-  /** How sure the tagger was, 0 to 1; unknown counts as sure, and faint evidence is floored. */
+  /** How sure the tagger was, 0 to 1; unknown counts as sure (see UNKNOWN_CONFIDENCE), and faint evidence is floored. */
   confidence: number;
 }
 
 const MIN_CONFIDENCE = 0.2;
-const confidenceOf = (value: number | null) => (value === null ? 1 : Math.min(1, Math.max(MIN_CONFIDENCE, value)));
+/**
+ * The confidence of a fact the tagger gave none for: taggers that cannot
+ * judge it (an LLM told to answer null then), or never report it (replies in
+ * the seed shape, see lenient-features.ts). It counts as sure, as tags stored
+ * before confidences existed do. A smaller constant would not reorder a
+ * catalogue tagged that way (every tag scaled alike) but would cap its scores:
+ * the very same photo would score that constant instead of 1, and minScore
+ * would mean something else for each tagger. The local panel reports its
+ * confidences; its only unknown one was the placeholder object, which gives
+ * no tag (see PLACEHOLDER_OBJECT_TYPES).
+ */
+const UNKNOWN_CONFIDENCE = 1;
+const confidenceOf = (value: number | null) => (value === null ? UNKNOWN_CONFIDENCE : Math.min(1, Math.max(MIN_CONFIDENCE, value)));
 
 /** Every tag of the features once, with the highest confidence any occurrence had; sorted by tag. */
 export function tagEvidence(features: ImageFeatures): TagEvidence[] {
@@ -66,7 +103,7 @@ export function tagEvidence(features: ImageFeatures): TagEvidence[] {
     if (value) best.set(value, Math.max(best.get(value) ?? 0, confidenceOf(confidence)));
   };
   for (const object of features.main_objects) {
-    add(tag("object", object.object_type), object.confidence);
+    if (!isPlaceholderObjectType(object.object_type)) add(tag("object", object.object_type), object.confidence);
     for (const attribute of object.attributes) add(tag(attribute.kind, attribute.value), attribute.confidence);
   }
   for (const style of features.overall_style) add(tag("style", style.value), style.confidence);

@@ -57,7 +57,9 @@ describe("fuseEvidence", () => {
     const features = fuseEvidence(evidence([[smallCup, colours(["red", 0.8])]]));
     expect(features.main_objects.map((object) => object.object_type)).toEqual(["cup", UNIDENTIFIED_OBJECT_TYPE]);
     expect(features.main_objects[1]).toMatchObject({ confidence: null, source: "fusion", box: null });
-    expect(flattenTags(features)).toEqual(["color:red", "color:white", "object:cup", "object:unidentified object"]);
+    // The photo's colours are tags; the placeholder that holds them is not (it would match every photo).
+    expect(flattenTags(features)).toEqual(["color:red", "color:white", "object:cup"]);
+    expect(features.caption).toBe("A red cup.");
   });
 
   it("keeps one attribute per value, the most confident", () => {

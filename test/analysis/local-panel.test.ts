@@ -182,6 +182,7 @@ describe("the local panel on odd inputs", () => {
     const { features, tags } = await analyzeFile(file);
     expect(valuesIn(tags, "color")).toEqual(["red"]);
     expect(features.main_objects.map((object) => object.object_type)).toEqual(["unidentified object"]);
+    expect(tags.filter((tag) => tag.startsWith("object:"))).toEqual([]); // the placeholder holds the colours but is no tag
   });
 
   it("analyses a greyscale photo and calls it monochrome", async () => {

@@ -14,6 +14,7 @@ import {
 import type { ImageFeatures } from "../../src/analysis/features.js";
 import { createOpenAiTagger, type OpenAiTaggerOptions } from "../../src/analysis/openai/openai-tagger.js";
 import { retryAfterFromHeaders, retryWaitMs } from "../../src/analysis/openai/retry.js";
+import { tagEvidence } from "../../src/analysis/tags.js";
 import type { ImageInput } from "../../src/analysis/tagger.js";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
 
@@ -117,6 +118,40 @@ describe("OpenAI tagger against a chat-completions server", () => {
 
     expect(features.caption).toBeNull();
     expect(features.main_objects[0]?.object_type).toBe("cup");
+  });
+
+  it("reads a reply in the seed shape (models that do not enforce the schema) into features with tags", async () => {
+    // Attribute and style words, no confidence, source, box or caption: what self-hosted models send.
+    const seed = { main_objects: [{ object_type: "mug", attributes: ["red", "ceramic", "striped"] }], overall_style: ["minimalist"] };
+    await llm.script(coffee.sha256, [{ kind: "features", features: seed }]);
+
+    const features = await tagger().analyze(coffee);
+
+    expect(features.main_objects).toEqual([
+      {
+        object_type: "mug",
+        confidence: null,
+        source: "llm",
+        box: null,
+        attributes: [
+          { kind: "color", value: "red", confidence: null, source: "llm" },
+          { kind: "material", value: "ceramic", confidence: null, source: "llm" },
+          { kind: "pattern", value: "striped", confidence: null, source: "llm" },
+        ],
+      },
+    ]);
+    expect(features.overall_style).toEqual([{ value: "minimalist", confidence: null, source: "llm" }]);
+    expect(features.caption).toBeNull();
+    expect(tagEvidence(features)).toEqual([
+      { tag: "color:red", confidence: 1 },
+      { tag: "material:ceramic", confidence: 1 },
+      { tag: "object:cup", confidence: 1 },
+      { tag: "pattern:striped", confidence: 1 },
+      { tag: "style:minimalist", confidence: 1 },
+    ]);
+    // We still asked for the strict schema.
+    const [request] = await llm.requests();
+    expect(request?.responseFormat).toMatchObject({ type: "json_schema", name: "image_features", strict: true });
   });
 
   it("rejects a caption longer than the schema allows", async () => {

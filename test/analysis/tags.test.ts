@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { flattenTags, normalizeTagValue, phraseTags, queryWords, singularize, tag, tagEvidence } from "../../src/analysis/tags.js";
+import { UNIDENTIFIED_OBJECT_TYPE } from "../../src/analysis/local/unidentified-object.js";
+import { flattenTags, isPlaceholderObjectType, normalizeTagValue, phraseTags, queryWords, singularize, tag, tagEvidence } from "../../src/analysis/tags.js";
 import { features } from "../support/images.js";
 
 describe("tag normalisation", () => {
@@ -63,5 +64,13 @@ describe("tag normalisation", () => {
       { tag: "object:cup", confidence: 0.8 },
       { tag: "style:bright", confidence: 1 },
     ]);
+  });
+
+  it("gives no object tag for an object that names no kind of thing, but keeps its attributes' tags", () => {
+    expect(isPlaceholderObjectType(UNIDENTIFIED_OBJECT_TYPE)).toBe(true);
+    const placeholders = features({ [UNIDENTIFIED_OBJECT_TYPE]: ["white"], "Unknown Objects": ["blue"], object: ["red"], unknown: [], cup: ["black"] });
+    expect(flattenTags(placeholders)).toEqual(["color:black", "color:blue", "color:red", "color:white", "object:cup"]);
+    // Real objects whose names merely contain such a word still count.
+    expect(["cup", "object lesson", "flying object", "unknown soldier"].map(isPlaceholderObjectType)).toEqual([false, false, false, false]);
   });
 });

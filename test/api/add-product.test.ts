@@ -1,5 +1,10 @@
-import { readFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { readdir, readFile, stat } from "node:fs/promises";
+import http from "node:http";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { INCOMING_DIR } from "../../src/media/local-storage.js";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
 import { fixtureUpload, type UploadPart } from "../support/graphql-client.js";
 import { features, pngDeclaring, sha256, solidPng } from "../support/images.js";
@@ -56,6 +61,61 @@ beforeEach(async () => {
 
 const addProduct = (image: UploadPart, sourceUrl = nextUrl()) => api.client.upload(ADD_PRODUCT, { sourceUrl, image: null }, [image]);
 
+/** The temporary files of uploads still arriving or being checked (storage keeps them in its .incoming folder). */
+const incomingFiles = () => readdir(path.join(api.uploadsDir, INCOMING_DIR));
+
+/**
+ * Starts an addProduct whose file arrives in two halves: the first is sent at
+ * once, the rest when `finish` is called, which then returns the response.
+ */
+function addProductSlowly(bytes: Buffer, sourceUrl = nextUrl()) {
+  const boundary = `lookalike-${randomUUID()}`;
+  const field = (name: string, value: string) => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const head =
+    field("operations", JSON.stringify({ query: ADD_PRODUCT, variables: { sourceUrl, image: null } })) +
+    field("map", JSON.stringify({ 0: ["variables.image"] })) +
+    `--${boundary}\r\ncontent-disposition: form-data; name="0"; filename="slow.png"\r\ncontent-type: image/png\r\n\r\n`;
+  const request = http.request(api.client.endpoint, {
+    method: "POST",
+    headers: { "content-type": `multipart/form-data; boundary=${boundary}`, "apollo-require-preflight": "true" },
+  });
+  const response = new Promise<{ status: number; body: any }>((resolve, reject) => {
+    request.on("error", reject);
+    request.on("response", (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) }));
+    });
+  });
+  const half = Math.floor(bytes.length / 2);
+  request.write(head);
+  request.write(bytes.subarray(0, half));
+  let settled = false;
+  void response.finally(() => (settled = true)).catch(() => {});
+  return {
+    /** True once the server has answered. */
+    answered: () => settled,
+    finish: () => {
+      request.end(Buffer.concat([bytes.subarray(half), Buffer.from(`\r\n--${boundary}--\r\n`)]));
+      return response;
+    },
+  };
+}
+
+/** Waits until the upload's temporary file exists and holds some bytes; returns its name. */
+async function arrivingFile(timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const name of await incomingFiles()) {
+      const size = await stat(path.join(api.uploadsDir, INCOMING_DIR, name)).then((info) => info.size, () => 0);
+      if (size > 0) return name;
+    }
+    if (Date.now() > deadline) throw new Error("no upload appeared in the incoming folder");
+    await sleep(20);
+  }
+}
+
 /** Runs a failing request and checks it left no file and no row behind. */
 async function expectRejected(request: () => Promise<{ errors?: Array<{ message: string; extensions?: Record<string, any> }> }>, code: string) {
   const filesBefore = await api.storedFiles();
@@ -64,6 +124,7 @@ async function expectRejected(request: () => Promise<{ errors?: Array<{ message:
   expect(response.errors?.[0]?.extensions?.code, JSON.stringify(response.errors)).toBe(code);
   expect(response.errors?.[0]?.message.length).toBeGreaterThan(10);
   expect(await api.storedFiles()).toEqual(filesBefore);
+  expect(await incomingFiles()).toEqual([]);
   expect(await api.rowCounts()).toEqual(rowsBefore);
   return response.errors![0]!;
 }
@@ -109,8 +170,41 @@ describe("addProduct", () => {
   });
 
   it("does not serve files that are still arriving", async () => {
-    const response = await fetch(`${api.app.url}/uploads/.incoming/anything`);
+    const bytes = await solidPng(90, 12, 240, 160);
+    const upload = addProductSlowly(bytes);
+    const name = await arrivingFile();
+    const arriving = path.join(api.uploadsDir, INCOMING_DIR, name);
+    expect((await stat(arriving)).size).toBeLessThan(bytes.length);
+    expect(upload.answered()).toBe(false);
+
+    // The very file being written, asked for where photos are served (/uploads/<key>, see above).
+    const response = await fetch(`${api.app.url}/uploads/${INCOMING_DIR}/${name}`);
     expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(Buffer.from(await response.arrayBuffer()).includes(bytes.subarray(0, 8))).toBe(false); // no PNG bytes
+
+    // The rest arrives: the photo is stored under its key and served there, and nothing is left in .incoming.
+    const { status, body } = await upload.finish();
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.errors).toBeUndefined();
+    const served = await fetch(body.data.addProduct.photos[0].url);
+    expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true);
+    expect(await incomingFiles()).toEqual([]);
+  });
+
+  it("reads a tagger reply in the seed shape (attribute words, no confidences) and tags the product", async () => {
+    const bytes = await solidPng(212, 33, 61);
+    const seed = { main_objects: [{ object_type: "mug", attributes: ["red", "ceramic"] }], overall_style: ["minimalist"] };
+    await llm.script(sha256(bytes), [{ kind: "features", features: seed }]);
+    const response = await addProduct({ variable: "variables.image", bytes, filename: "seed.png" });
+    expect(response.errors).toBeUndefined();
+
+    const done = await waitForAnalysis(api.client, response.data!.addProduct.id);
+    expect(done).toMatchObject({ tags: ["color:red", "material:ceramic", "object:cup", "style:minimalist"], analysis: { status: "READY", error: null } });
+    const { data } = await api.client.query(PRODUCT, { id: done.id });
+    expect(data!.product.photos[0].features.mainObjects).toEqual([
+      { objectType: "mug", attributes: [{ kind: "COLOR", value: "red" }, { kind: "MATERIAL", value: "ceramic" }] },
+    ]);
   });
 });
 
@@ -199,7 +293,7 @@ describe("addProduct refuses bad input and leaves nothing behind", () => {
   it("a request without the CSRF preflight header", async () => {
     const response = await api.client.upload(ADD_PRODUCT, { sourceUrl: nextUrl(), image: null }, [await fixtureUpload("chelsea.png")], {});
     expect(response.status).toBe(400);
-    expect(await api.storedFiles()).not.toContainEqual(expect.stringContaining(".incoming"));
+    expect(await incomingFiles()).toEqual([]);
   });
 });
 

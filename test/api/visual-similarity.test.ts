@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtureUpload, type UploadPart } from "../support/graphql-client.js";
 import { addProductAndWait } from "../support/products.js";
@@ -99,10 +99,10 @@ describe("visual search", () => {
   });
 
   it.each([
-    ["resized and re-encoded as JPEG", "chelsea.png", (image: sharp.Sharp) => image.resize(300).jpeg({ quality: 70 })],
-    ["cropped to 80%", "fruits.jpg", (image: sharp.Sharp, width: number, height: number) =>
+    ["resized and re-encoded as JPEG", "chelsea.png", (image: Sharp) => image.resize(300).jpeg({ quality: 70 })],
+    ["cropped to 80%", "fruits.jpg", (image: Sharp, width: number, height: number) =>
       image.extract({ left: Math.round(width * 0.1), top: Math.round(height * 0.1), width: Math.round(width * 0.8), height: Math.round(height * 0.8) })],
-    ["brightened", "astronaut.png", (image: sharp.Sharp) => image.modulate({ brightness: 1.25 }).webp()],
+    ["brightened", "astronaut.png", (image: Sharp) => image.modulate({ brightness: 1.25 }).webp()],
   ])("finds the original first from a copy %s, as a near duplicate", async (_how, name, edit) => {
     const { width, height } = await sharp(`test/fixtures/${name}`).metadata();
     const copy = await edit(sharp(`test/fixtures/${name}`), width!, height!).toBuffer();

@@ -1,5 +1,5 @@
 import { MAX_CAPTION_LENGTH, type ImageFeatures, type MainObject } from "../features.js";
-import { UNIDENTIFIED_OBJECT_TYPE } from "./unidentified-object.js";
+import { isPlaceholderObjectType } from "../tags.js";
 
 // Short enough to read at a glance; the tags keep the rest.
 const MAX_OBJECTS = 3;
@@ -13,8 +13,9 @@ const MAX_PHOTO_COLOURS = 2;
  * same features give the same caption. Null when nothing was found.
  */
 export function composeCaption(features: Omit<ImageFeatures, "caption">): string | null {
-  const photo = features.main_objects.find((object) => object.object_type === UNIDENTIFIED_OBJECT_TYPE);
-  const identified = features.main_objects.filter((object) => object !== photo);
+  // The photo's own colours ride on a placeholder object (see unidentified-object.ts): it is no noun.
+  const photo = features.main_objects.find((object) => isPlaceholderObjectType(object.object_type));
+  const identified = features.main_objects.filter((object) => !isPlaceholderObjectType(object.object_type));
   const objects = distinctBy(identified, (object) => object.object_type).slice(0, MAX_OBJECTS);
   const words = distinctBy(
     features.main_objects.flatMap((object) => object.attributes.filter((attribute) => attribute.kind === "text").map((attribute) => attribute.value)),

@@ -1,6 +1,7 @@
 import type { ChatCompletion } from "openai/resources/chat/completions";
-import { imageFeaturesSchema, type ImageFeatures } from "../features.js";
 import { TaggerInvalidResponseError, TaggerRefusalError } from "../errors.js";
+import type { ImageFeatures } from "../features.js";
+import { readFeaturesLeniently } from "../lenient-features.js";
 
 const LLM_SOURCE = "llm";
 
@@ -22,13 +23,12 @@ export function featuresFromCompletion(completion: ChatCompletion): ImageFeature
   } catch {
     throw new TaggerInvalidResponseError("The reply is not valid JSON");
   }
-  const parsed = imageFeaturesSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.map(String).join(".") ?? "";
-    throw new TaggerInvalidResponseError(`The reply does not match the ImageFeatures schema: ${issue?.message ?? "invalid"}`, { path });
+  // We asked for the strict schema; models that do not enforce it send looser shapes, read here.
+  const read = readFeaturesLeniently(json);
+  if (!read.success) {
+    throw new TaggerInvalidResponseError(`The reply does not match the ImageFeatures schema: ${read.message}`, { path: read.path });
   }
-  return withLlmSource(parsed.data);
+  return withLlmSource(read.data);
 }
 
 // The model may leave source null although we know who found every tag.
