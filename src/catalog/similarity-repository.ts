@@ -3,6 +3,7 @@ import type { TagEvidence } from "../analysis/tags.js";
 import type { DuplicateKind } from "./hybrid-ranking.js";
 import { Product } from "./product.entity.js";
 import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
+import { rowScoreSql, tagTermSql } from "./tag-score-sql.js";
 import type { WeightedQuery } from "./tag-weights.js";
 import type { PlanLimits, PlannedTag } from "./top-k-plan.js";
 import { plannedTopK, type RankedRow, type TopKRequest, type TopKResult } from "./top-k-search.js";
@@ -68,11 +69,11 @@ const SIMILAR_PRODUCTS = `select product_id, score from similar_products(?::int[
  * baseline of the benchmark.
  */
 export const UNPRUNED_SIMILAR_PRODUCTS = `
-  select pt.product_id, sum(q.w * pt.confidence) as score
+  select pt.product_id, sum(${tagTermSql("q.w", "pt.confidence")}) as score
   from unnest(?::int[], ?::float8[]) as q(tag_id, w)
   join product_tag pt on pt.tag_id = q.tag_id
   group by pt.product_id
-  having sum(q.w * pt.confidence) >= ?
+  having sum(${tagTermSql("q.w", "pt.confidence")}) >= ?
   order by score desc, max(pt.created_at) desc, pt.product_id desc
   limit ?`;
 
@@ -146,28 +147,24 @@ export class SimilarityRepository {
   }
 
   /**
-   * Given products scored by their tags with the same formula as rank (the
-   * weighted-tags migration's row_score), those that pass the filters: the
-   * tag side of candidates found by another signal.
+   * Given products scored by their tags with the same formula as rank
+   * (tag-score-sql.ts), those that pass the filters: the tag side of
+   * candidates found by another signal.
    */
   async scoreCandidates(query: WeightedQuery, stats: TagStats, productIds: readonly string[], filters: SimilarityFilters): Promise<CandidateRow[]> {
     if (productIds.length === 0) return [];
     const tags = plannedTags(query.tags, stats);
     const required = filters.requiredTags.map((tag) => stats.idOf(tag));
     if (required.some((id) => id === undefined)) return [];
+    const params: unknown[] = [];
+    const bind = (value: unknown, cast: string) => (params.push(value), `?::${cast}`);
+    const score = tags.length > 0 ? rowScoreSql(tags.map((tag) => ({ weight: bind(tag.weight, "float8"), tagId: bind(tag.id, "int") }))) : "0";
+    const conditions = [`p.id = any(${bind(textArrayLiteral(productIds), "uuid[]")})`];
+    if (required.length > 0) conditions.push(`p.tag_ids @> ${bind(numberArrayLiteral(required as number[]), "int[]")}`);
+    if (filters.createdAfter) conditions.push(`p.created_at > ${bind(filters.createdAfter.toISOString(), "timestamptz")}`);
     const rows = await this.em.execute<CandidateRow[]>(
-      `select p.id as product_id, p.created_at, cardinality(p.tag_ids) as tag_count,
-              row_score(p.tag_ids, p.tag_confidences, ?::int[], ?::float8[]) as score
-       from product p
-       where p.id = any(?::uuid[]) and p.tag_ids @> ?::int[] and (?::timestamptz is null or p.created_at > ?::timestamptz)`,
-      [
-        numberArrayLiteral(tags.map((tag) => tag.id)),
-        numberArrayLiteral(tags.map((tag) => tag.weight)),
-        textArrayLiteral(productIds),
-        numberArrayLiteral(required as number[]),
-        filters.createdAfter?.toISOString() ?? null,
-        filters.createdAfter?.toISOString() ?? null,
-      ],
+      `select p.id as product_id, p.created_at, cardinality(p.tag_ids) as tag_count, ${score} as score from product p where ${conditions.join(" and ")}`,
+      params,
     );
     return rows.map((row) => ({ ...row, score: Number(row.score), tag_count: Number(row.tag_count), created_at: new Date(row.created_at) }));
   }

@@ -1,4 +1,5 @@
 import { numberArrayLiteral } from "./sql-arrays.js";
+import { rowScoreSql } from "./tag-score-sql.js";
 import { DEFAULT_PLAN_LIMITS, ginConjunctions, thresholdGuesses, winningCoalitions, type PlanLimits, type PlannedTag } from "./top-k-plan.js";
 
 export interface TopKRequest {
@@ -60,9 +61,8 @@ export async function plannedTopK(execute: ExecuteSql, request: TopKRequest, lim
 /**
  * One guess as SQL: the candidates from the GIN conjunctions, each scored
  * from its own row (intarray's idx finds a tag's position, and so its
- * confidence), those at or above the threshold ranked. Among equal scores the
- * product carrying fewer tags comes first (a product with more than the query
- * does not tie the exact match), then the newest.
+ * confidence), those at or above the threshold ranked, ties to the newest
+ * (TAGS keeps this ranking; hybrid-ranking.ts breaks ties by extra tags).
  */
 function topKStatement(request: TopKRequest, sets: readonly number[][], threshold: number): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
@@ -70,7 +70,7 @@ function topKStatement(request: TopKRequest, sets: readonly number[][], threshol
     params.push(value);
     return `?::${cast}`;
   };
-  const score = request.tags.map((tag) => `${bind(tag.weight, "float8")} * coalesce(p.tag_confidences[idx(p.tag_ids, ${bind(tag.id, "int")})], 0)`).join(" + ");
+  const score = rowScoreSql(request.tags.map((tag) => ({ weight: bind(tag.weight, "float8"), tagId: bind(tag.id, "int") })));
   const conditions = [`(${sets.map((ids) => `p.tag_ids @> ${bind(numberArrayLiteral(ids), "int[]")}`).join(" or ")})`];
   if (request.required.length > 0) conditions.push(`p.tag_ids @> ${bind(numberArrayLiteral(request.required.map((tag) => tag.id)), "int[]")}`);
   if (request.createdAfter) conditions.push(`p.created_at > ${bind(request.createdAfter.toISOString(), "timestamptz")}`);
@@ -79,10 +79,10 @@ function topKStatement(request: TopKRequest, sets: readonly number[][], threshol
   const limit = bind(request.k, "int");
   const sql = `
     select x.id as product_id, x.score from (
-      select p.id, p.created_at, cardinality(p.tag_ids) as tag_count, ${score} as score from product p where ${conditions.join(" and ")}
+      select p.id, p.created_at, ${score} as score from product p where ${conditions.join(" and ")}
     ) as x
     where x.score >= ${floor} and x.score > 0
-    order by x.score desc, x.tag_count, x.created_at desc, x.id desc
+    order by x.score desc, x.created_at desc, x.id desc
     limit ${limit}`;
   return { sql, params };
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { EmbeddingModel } from "../analysis/embedding.js";
 import { distanceSql, embeddingLiteral, parseEmbedding, partCount } from "./embedding-sql.js";
 import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
-import { nearestList, trainLists, type TrainedLists } from "./visual-lists.js";
+import { nearestLists, trainLists, type TrainedLists } from "./visual-lists.js";
 
 export interface VisualIndexSettings {
   /** Below this many vectors a search scans them all (exact, and fast enough). */
@@ -90,10 +90,9 @@ export class VisualIndexBuilder {
         `select photo_id, parts::text as parts from photo_embedding where model = ? and photo_id > ? order by photo_id limit ?`,
         [this.model.id, after, ASSIGN_BATCH],
       );
-      for (const row of rows) {
-        const vector = Float32Array.from(parseEmbedding(row.parts));
-        assigned.push({ photoId: row.photo_id, list: nearestList(lists, vector, 0) });
-      }
+      const vectors = new Float32Array(rows.length * lists.dimension);
+      rows.forEach((row, index) => vectors.set(parseEmbedding(row.parts), index * lists.dimension));
+      nearestLists(lists, vectors, rows.length).forEach((list, index) => assigned.push({ photoId: rows[index]!.photo_id, list }));
       if (rows.length < ASSIGN_BATCH) break;
       after = rows[rows.length - 1]!.photo_id;
     }
