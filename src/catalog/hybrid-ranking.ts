@@ -18,10 +18,12 @@ export const VISUAL_WEIGHT = 0.7;
 
 /**
  * Vectors this close (cosine) are the same photo, re-encoded, resized,
- * cropped or brightened: tuned like VISUAL_WEIGHT, above what distinct photos
- * of one object reach.
+ * cropped or brightened. On the quality bench's photos, no two distinct
+ * photos came closer than 0.872 (of ~10,000 pairs), while most copies (the
+ * median 80% crop at 0.948) come closer than this; the copies it misses are
+ * still ranked by their scores, and pHash catches most of them.
  */
-export const NEAR_DUPLICATE_SIMILARITY = 0.95;
+export const NEAR_DUPLICATE_SIMILARITY = 0.92;
 
 export interface HybridCandidate {
   productId: string;
