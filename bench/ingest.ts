@@ -28,7 +28,7 @@ const app = await startAppProcess({
   EMBEDDED_PG_PORT: String(await freePort()),
   UPLOADS_DIR: path.join(root, "uploads"),
   NODE_ENV: "production",
-  ...pick(process.env, ["TAGGER", "LOCAL_TAGGER_WORKERS", "WORKER_CONCURRENCY", "OPENAI_BASE_URL", "OPENAI_API_KEY"]),
+  ...pick(process.env, ["TAGGER", "LOCAL_TAGGER_WORKERS", "WORKER_CONCURRENCY", "OPENAI_BASE_URL", "OPENAI_API_KEY", "VISUAL_SEARCH"]),
 }).catch(async (error) => {
   await rm(root, { recursive: true, force: true });
   throw error;

@@ -71,7 +71,10 @@ export async function startApp(
     const bus = await startPgEventBus(database.url, (sql, params) => orm.em.getConnection().execute(sql, params), logger);
     stops.push(() => bus.close());
     const jobs = await AnalysisJobQueue.start({ ...config.jobs, url: database.url, poolMax: 4, log: logger });
-    const { tagger, embedder, close: closeAnalysers } = createAnalysers(config.tagger, config.media.maxImagePixels, logger.child({ component: "tagger" }));
+    const analysers = createAnalysers(config.tagger, config.media.maxImagePixels, logger.child({ component: "tagger" }));
+    const { tagger, close: closeAnalysers } = analysers;
+    // VISUAL_SEARCH=false: no photo is embedded, and rankings by photo go by tags alone.
+    const embedder = config.visualIndex.enabled ? analysers.embedder : null;
     stops.push(closeAnalysers);
     // Stopped before the tagger (stops run in reverse): in-flight jobs finish first.
     stops.push(() => jobs.stop(config.shutdownTimeoutMs));
@@ -96,7 +99,7 @@ export async function startApp(
       new SimilarityService({
         similarity: new SimilarityRepository(em),
         text: new TextSearchRepository(em),
-        visual: new VisualRepository(em, embedder.model, config.visualIndex.probes),
+        visual: new VisualRepository(em, analysers.embedder.model, config.visualIndex.probes),
         products: new ProductRepository(em),
         storage,
         tagger,
@@ -118,17 +121,19 @@ export async function startApp(
       });
       await jobs.work(config.jobs.concurrency, (analysisId, attempt) => runner.run(analysisId, attempt));
       stops.push(startSweep(orm, jobs, config.jobs.maintenanceIntervalSeconds, logger));
-      stops.push(
-        await startVisualMaintenance({
-          jobs,
-          createEntityManager: () => orm.em.fork(),
-          storage,
-          embedder,
-          index: config.visualIndex,
-          intervalSeconds: config.jobs.maintenanceIntervalSeconds,
-          logger: logger.child({ component: "visual-maintenance" }),
-        }),
-      );
+      if (embedder) {
+        stops.push(
+          await startVisualMaintenance({
+            jobs,
+            createEntityManager: () => orm.em.fork(),
+            storage,
+            embedder,
+            index: config.visualIndex,
+            intervalSeconds: config.jobs.maintenanceIntervalSeconds,
+            logger: logger.child({ component: "visual-maintenance" }),
+          }),
+        );
+      }
     }
 
     let url = "";
@@ -151,7 +156,7 @@ export async function startApp(
           graphiql: config.http.graphiql,
           health: async () => {
             const databaseOk = await orm.isConnected().catch(() => false);
-            return { ok: databaseOk, database: databaseOk ? "up" : "down", tagger: tagger.health(), embedder: embedder.health() };
+            return { ok: databaseOk, database: databaseOk ? "up" : "down", tagger: tagger.health(), embedder: embedder?.health() ?? "off" };
           },
           metrics: { sqlStatements: statements.read },
           logger,

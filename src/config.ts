@@ -62,6 +62,7 @@ const envSchema = z.object({
   LOCAL_TAGGER_OCR: bool(true),
 
   // Visual search (catalog/visual-index-builder.ts): below the minimum every vector is scanned.
+  VISUAL_SEARCH: bool(true),
   VISUAL_INDEX_MIN_PHOTOS: int(20_000, 1),
   VISUAL_INDEX_PHOTOS_PER_LIST: int(500, 10),
   VISUAL_SEARCH_PROBES: int(8, 1, 256),
@@ -100,8 +101,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long a WebSocket client may take to send connection_init (graphql-ws closes with 4408). */
   wsInitTimeoutMs: number;
-  /** IVF lists of visual search: built once this many vectors exist, rebuilt as the catalogue doubles. */
-  visualIndex: { minVectors: number; vectorsPerList: number; sampleSize: number; growthFactor: number; probes: number };
+  /** Whether photos are embedded at all, and the IVF lists of visual search: built once this many vectors exist, rebuilt as the catalogue doubles. */
+  visualIndex: { enabled: boolean; minVectors: number; vectorsPerList: number; sampleSize: number; growthFactor: number; probes: number };
   tagger: {
     mode: TaggerMode;
     timeoutMs: number;
@@ -165,6 +166,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     wsInitTimeoutMs: env.WS_INIT_TIMEOUT_MS,
     visualIndex: {
       ...DEFAULT_VISUAL_INDEX,
+      enabled: env.VISUAL_SEARCH,
       minVectors: env.VISUAL_INDEX_MIN_PHOTOS,
       vectorsPerList: env.VISUAL_INDEX_PHOTOS_PER_LIST,
       probes: env.VISUAL_SEARCH_PROBES,

@@ -21,7 +21,8 @@ export interface AnalysisRunnerDependencies {
   createEntityManager: () => EntityManager;
   storage: LocalImageStorage;
   tagger: Tagger;
-  embedder: Embedder;
+  /** null when visual search is switched off. */
+  embedder: Embedder | null;
   bus: EventBus;
   taggerTimeoutMs: number;
   logger: Logger;
@@ -62,7 +63,7 @@ export class AnalysisRunner {
           },
           onFallback: (reason) => void (analysis.fallbackReason = reason.slice(0, 500)),
         }),
-        this.deps.embedder.embed(image, { signal: AbortSignal.timeout(this.deps.taggerTimeoutMs) }),
+        this.deps.embedder?.embed(image, { signal: AbortSignal.timeout(this.deps.taggerTimeoutMs) }) ?? null,
       ]);
       await pending;
       await report("RUNNING", STAGE.synthesised, progressOf(STAGE.synthesised));
@@ -87,7 +88,7 @@ export class AnalysisRunner {
    * re-run repairs a run that died between them; the analysis is READY only
    * after all of them.
    */
-  private async saveFeatures(em: EntityManager, photo: Photo, features: NonNullable<Photo["features"]>, embedding: Embedding): Promise<void> {
+  private async saveFeatures(em: EntityManager, photo: Photo, features: NonNullable<Photo["features"]>, embedding: Embedding | null): Promise<void> {
     photo.features = features;
     await em.flush();
     const photos = await em.find(Photo, { product: photo.product.id }, { orderBy: { createdAt: "asc", id: "asc" } });
@@ -98,7 +99,7 @@ export class AnalysisRunner {
     const evidence = [...best].map(([tag, confidence]) => ({ tag, confidence })).sort((a, b) => (a.tag < b.tag ? -1 : 1));
     await new SimilarityRepository(em).setProductTags(photo.product.id, evidence);
     await new ProductRepository(em).setCaption(photo.product.id, productCaption(photos));
-    await new VisualRepository(em, this.deps.embedder.model).saveEmbedding(photo.id, photo.product.id, embedding);
+    if (this.deps.embedder && embedding) await new VisualRepository(em, this.deps.embedder.model).saveEmbedding(photo.id, photo.product.id, embedding);
   }
 
   private async recordFailure(

@@ -42,7 +42,8 @@ export interface SimilarityDependencies {
   products: ProductRepository;
   storage: LocalImageStorage;
   tagger: Tagger;
-  embedder: Embedder;
+  /** null when visual search is switched off: rankings by photo then go by tags alone. */
+  embedder: Embedder | null;
   limits: IntakeLimits & { taggerTimeoutMs: number };
   nearDuplicateMaxDistance: number;
   bus: EventBus;
@@ -78,7 +79,7 @@ export class SimilarityService {
         // The tags and the vector are computed side by side; TAGS needs no vector.
         const [features, embedding] = await Promise.all([
           analyzeWithDeadline(this.deps.tagger, image, this.deps.limits.taggerTimeoutMs, { onStep: (step) => void progress.step(step) }),
-          by === "TAGS" ? null : this.deps.embedder.embed(image, deadline),
+          by === "TAGS" || !this.deps.embedder ? null : this.deps.embedder.embed(image, deadline),
         ]);
         await progress.report("RUNNING", STAGE.synthesised);
         const evidence = tagEvidence(features);
@@ -105,7 +106,7 @@ export class SimilarityService {
     if (evidence === null) throw new NotFoundError(`No product has the id ${rawProductId}.`, { id: rawProductId });
     const by = request.by ?? "HYBRID";
     const [vector, near] =
-      by === "TAGS"
+      by === "TAGS" || !this.deps.embedder
         ? [null, new Set<string>()]
         : await Promise.all([this.deps.visual.productVector(productId), this.deps.products.productsNearDuplicating(productId, this.deps.nearDuplicateMaxDistance)]);
     const duplicates = new Map<string, DuplicateKind>([...near].map((id) => [id, "NEAR"]));
