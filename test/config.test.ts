@@ -17,7 +17,12 @@ describe("config", () => {
     expect(loadConfig({ OPENAI_API_KEY: "sk-test", TAGGER: "none" }).tagger.mode).toBe("none");
   });
 
-  it.each([{ PORT: "http" }, { PORT: "70000" }, { DATABASE_URL: "not a url" }, { TAGGER: "magic" }])("refuses %j", (env) => {
+  it("turns visual search on by default, with the IVF settings", () => {
+    expect(loadConfig({}).visualIndex).toMatchObject({ enabled: true, minVectors: 20_000, vectorsPerList: 500, probes: 8 });
+    expect(loadConfig({ VISUAL_SEARCH: "false", VISUAL_SEARCH_PROBES: "16" }).visualIndex).toMatchObject({ enabled: false, probes: 16 });
+  });
+
+  it.each([{ PORT: "http" }, { VISUAL_SEARCH_PROBES: "0" }, { PORT: "70000" }, { DATABASE_URL: "not a url" }, { TAGGER: "magic" }])("refuses %j", (env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });
 });
