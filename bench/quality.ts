@@ -35,6 +35,8 @@ interface Label {
 type Signal = "TAGS" | "VISUAL" | "HYBRID";
 interface Match {
   duplicate: string | null;
+  visualScore: number | null;
+  tagScore: number | null;
   product: { id: string; sourceUrl: string };
 }
 
@@ -43,8 +45,15 @@ const SPLIT = process.env.BENCH_QUALITY_SPLIT ?? "report";
 const IN_FLIGHT = Number(process.env.BENCH_QUALITY_CONCURRENCY ?? 2);
 const FOLDER = "bench/quality";
 const ADD_PRODUCT = `mutation ($sourceUrl: String!, $image: Upload!) { addProduct(sourceUrl: $sourceUrl, image: $image) { id } }`;
-const FIND_SIMILAR = `mutation ($image: Upload!, $by: RankingSignal) { findSimilarProducts(image: $image, limit: 5, by: $by) { matches { duplicate product { id sourceUrl } } } }`;
-const SIMILAR = `query ($id: ID!, $by: RankingSignal) { similarProducts(productId: $id, limit: 5, by: $by) { duplicate product { id sourceUrl } } }`;
+const MATCH = `duplicate visualScore tagScore product { id sourceUrl }`;
+const FIND_SIMILAR = `mutation ($image: Upload!, $by: RankingSignal) { findSimilarProducts(image: $image, limit: 20, by: $by) { matches { ${MATCH} } } }`;
+const SIMILAR = `query ($id: ID!, $by: RankingSignal) { similarProducts(productId: $id, limit: 20, by: $by) { ${MATCH} } }`;
+/**
+ * BENCH_QUALITY_SWEEP=1 also reports HYBRID's top-1 for other visual weights,
+ * re-ranking the HYBRID candidates returned (top 20) by their visualScore and
+ * tagScore: how VISUAL_WEIGHT was chosen, on the tuning split.
+ */
+const SWEEP = process.env.BENCH_QUALITY_SWEEP === "1" ? [0.4, 0.5, 0.6, 0.7, 0.8, 0.9] : [];
 
 /** The generated copies of a catalogue photo that must find it first. */
 const VARIANTS: Record<string, (image: Sharp, width: number, height: number) => Sharp> = {
@@ -73,7 +82,6 @@ const app = await startAppProcess({
   EMBEDDED_PG_DIR: path.join(root, "postgres"),
   EMBEDDED_PG_PORT: String(await freePort()),
   UPLOADS_DIR: path.join(root, "uploads"),
-  LOG_LEVEL: "warn",
   LOCAL_TAGGER_WORKERS: process.env.LOCAL_TAGGER_WORKERS ?? "2",
 });
 const client = new GraphQLClient(`${app.url}/graphql`);
@@ -110,8 +118,17 @@ try {
     if (response.errors) throw new Error(JSON.stringify(response.errors));
     return response.data!.findSimilarProducts.matches;
   };
+  const sweep = (metric: string, signal: Signal, matches: Match[], isRight: (match: Match | undefined) => boolean) => {
+    if (signal !== "HYBRID") return;
+    for (const weight of SWEEP) {
+      const score = (match: Match) => (match.duplicate ? 10 : 0) + weight * (match.visualScore ?? 0) + (1 - weight) * (match.tagScore ?? 0);
+      const best = [...matches].sort((a, b) => score(b) - score(a))[0];
+      count(`${metric} @ visual weight ${weight}`, "HYBRID", isRight(best));
+    }
+  };
   const judge = (metric: string, signal: Signal, matches: Match[], expectedId: string) => {
     count(metric, signal, matches[0]?.product.id === expectedId);
+    sweep(metric, signal, matches, (match) => match?.product.id === expectedId);
     falseDuplicates.set(signal, falseDuplicates.get(signal)! + matches.filter((match) => match.duplicate && match.product.id !== expectedId).length);
   };
 
@@ -139,8 +156,9 @@ try {
         for (const signal of SIGNALS) {
           const response = await client.query<{ similarProducts: Match[] }>(SIMILAR, { id, by: signal });
           if (response.errors) throw new Error(JSON.stringify(response.errors));
-          const first = response.data!.similarProducts[0];
-          count("same-group nearest neighbour", signal, first !== undefined && labels[nameOf.get(first.product.id)!]!.group === group);
+          const sameGroup = (match: Match | undefined) => match !== undefined && labels[nameOf.get(match.product.id)!]!.group === group;
+          count("same-group nearest neighbour", signal, sameGroup(response.data!.similarProducts[0]));
+          sweep("same-group nearest neighbour", signal, response.data!.similarProducts, sameGroup);
         }
       });
     }
@@ -152,6 +170,7 @@ try {
       for (const signal of SIGNALS) {
         const matches = await findSimilar(bytes, signal);
         count("second photo -> same object top-1", signal, matches[0]?.product.id === expected);
+        sweep("second photo -> same object top-1", signal, matches, (match) => match?.product.id === expected);
       }
     });
   }
@@ -179,6 +198,8 @@ try {
 
   function metricRank(metric: string): number {
     if (metric.startsWith("  ")) return order("variant -> original top-1") + 0.5;
+    const swept = / @ visual weight ([0-9.]+)$/.exec(metric);
+    if (swept) return 10 + order(metric.slice(0, swept.index)) + Number(swept[1]) / 10;
     return order(metric);
   }
 } finally {

@@ -4,24 +4,13 @@
  * its nearest centroid. Plain loops over Float32Arrays: training is a
  * background job, never on a request's path.
  */
+import { mulberry32 } from "../seeded-random.js";
 
 export interface TrainedLists {
   dimension: number;
   /** k centroids of unit length, row after row. */
   centroids: Float32Array;
   k: number;
-}
-
-/** A small deterministic PRNG (mulberry32): the same sample gives the same lists. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Trains k lists on `sample` (vectors of one dimension, unit length). */

@@ -5,6 +5,7 @@ import { readFeaturesLeniently, type FeaturesReading } from "../../src/analysis/
 import { nameColour } from "../../src/analysis/local/colour/basic-colours.js";
 import { srgbToLab } from "../../src/analysis/local/colour/cielab.js";
 import { flattenTags } from "../../src/analysis/tags.js";
+import { COFFEE_FEATURES } from "../support/images.js";
 
 /** Reads a reply; fails the test with the reader's reason if it cannot. */
 function read(reply: unknown): ImageFeatures {
@@ -20,22 +21,7 @@ const failure = (reply: unknown) => {
   return reading.success ? null : { path: reading.path, message: reading.message };
 };
 
-const STRICT: ImageFeatures = {
-  main_objects: [
-    {
-      object_type: "cup",
-      confidence: 0.93,
-      source: "llm",
-      box: { x: 0.1, y: 0.2, width: 0.6, height: 0.5 },
-      attributes: [
-        { kind: "color", value: "red", confidence: null, source: "llm" },
-        { kind: "material", value: "ceramic", confidence: 0.7, source: null },
-      ],
-    },
-  ],
-  overall_style: [{ value: "minimalist", confidence: 0.5, source: "llm" }],
-  caption: "A red ceramic cup.",
-};
+const STRICT: ImageFeatures = COFFEE_FEATURES;
 
 describe("reading tagger replies leniently", () => {
   it("reads our strict shape unchanged", () => {

@@ -17,25 +17,10 @@ import { retryAfterFromHeaders, retryWaitMs } from "../../src/analysis/openai/re
 import { tagEvidence } from "../../src/analysis/tags.js";
 import type { ImageInput } from "../../src/analysis/tagger.js";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
+import { COFFEE_FEATURES } from "../support/images.js";
 
 const COFFEE_PATH = fileURLToPath(new URL("../fixtures/coffee.png", import.meta.url));
 
-const COFFEE_FEATURES: ImageFeatures = {
-  main_objects: [
-    {
-      object_type: "cup",
-      confidence: 0.93,
-      source: "llm",
-      box: { x: 0.1, y: 0.2, width: 0.6, height: 0.5 },
-      attributes: [
-        { kind: "color", value: "red", confidence: null, source: "llm" },
-        { kind: "material", value: "ceramic", confidence: 0.7, source: null },
-      ],
-    },
-  ],
-  overall_style: [{ value: "minimalist", confidence: null, source: "llm" }],
-  caption: "A red ceramic cup of coffee on a saucer; minimalist style.",
-};
 
 let llm: ChatCompletionsServer;
 let coffee: ImageInput;

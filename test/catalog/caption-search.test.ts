@@ -4,9 +4,9 @@ import { Product } from "../../src/catalog/product.entity.js";
 import { ProductRepository } from "../../src/catalog/product-repository.js";
 import { SimilarityRepository } from "../../src/catalog/similarity-repository.js";
 import { TextSearchRepository } from "../../src/catalog/text-search.js";
-import { createOrm, migrate } from "../../src/db/orm.js";
+import { migrate } from "../../src/db/orm.js";
 import { migrateDownThrough } from "../support/migrate-down.js";
-import { createTestDatabase } from "../support/test-database.js";
+import { createMigratedOrm } from "../support/test-database.js";
 
 /** product.caption in full-text search (the caption migration's trigger), and that migration's way back. */
 
@@ -26,10 +26,7 @@ const documentMatches = async (word: string) => {
 };
 
 beforeAll(async () => {
-  const database = await createTestDatabase();
-  dropDatabase = database.drop;
-  orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
-  await migrate(orm);
+  ({ orm, drop: dropDatabase } = await createMigratedOrm());
   const em = orm.em.fork();
   const product = new Product("https://shop.example/products/item-42");
   await em.persist(product).flush();

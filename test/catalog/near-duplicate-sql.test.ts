@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bandProbeMasks, MAX_NEAR_DUPLICATES, NEAR_DUPLICATES_OF_PHOTOS } from "../../src/catalog/near-duplicate-sql.js";
 import { ProductRepository } from "../../src/catalog/product-repository.js";
 import { numberArrayLiteral, textArrayLiteral } from "../../src/catalog/sql-arrays.js";
-import { createOrm, migrate } from "../../src/db/orm.js";
 import { hammingDistance } from "../../src/media/perceptual-hash.js";
-import { createTestDatabase } from "../support/test-database.js";
+import { createMigratedOrm } from "../support/test-database.js";
 import { seededRandom } from "../support/seeded-random.js";
 
 /**
@@ -21,10 +20,7 @@ const photos: Array<{ id: string; hash: bigint; createdAt: Date }> = [];
 const sources: string[] = [];
 
 beforeAll(async () => {
-  const database = await createTestDatabase();
-  dropDatabase = database.drop;
-  orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
-  await migrate(orm);
+  ({ orm, drop: dropDatabase } = await createMigratedOrm());
   const next = seededRandom(11);
   const randomHash = () => BigInt.asIntN(64, Array.from({ length: 4 }, () => BigInt(Math.floor(next() * 65536))).reduce((h, part) => (h << 16n) | part, 0n));
   const start = Date.parse("2026-01-01T00:00:00Z");

@@ -6,9 +6,8 @@ import { cosineOfUnitVectors } from "../../src/catalog/embedding-sql.js";
 import { SimilarityRepository } from "../../src/catalog/similarity-repository.js";
 import { VisualIndexBuilder } from "../../src/catalog/visual-index-builder.js";
 import { VisualRepository, type VisualFilters } from "../../src/catalog/visual-repository.js";
-import { createOrm, migrate } from "../../src/db/orm.js";
 import { seededRandom } from "../support/seeded-random.js";
-import { createTestDatabase } from "../support/test-database.js";
+import { createMigratedOrm } from "../support/test-database.js";
 
 /**
  * Visual neighbours in SQL (cube parts, exact scan and IVF lists) against a
@@ -42,10 +41,7 @@ function bruteForce(vector: number[], k: number, keep: (product: (typeof product
 }
 
 beforeAll(async () => {
-  const database = await createTestDatabase();
-  dropDatabase = database.drop;
-  orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
-  await migrate(orm);
+  ({ orm, drop: dropDatabase } = await createMigratedOrm());
   const em = orm.em.fork();
   const start = Date.parse("2026-01-01T00:00:00Z");
   for (let index = 0; index < 400; index++) {

@@ -5,9 +5,9 @@ import { SimilarityRepository, UNPRUNED_SIMILAR_PRODUCTS, type SimilarityFilters
 import { numberArrayLiteral, textArrayLiteral } from "../../src/catalog/sql-arrays.js";
 import { weighQuery } from "../../src/catalog/tag-weights.js";
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../../src/catalog/top-k-plan.js";
-import { createOrm, migrate } from "../../src/db/orm.js";
+import { migrate } from "../../src/db/orm.js";
 import { migrateDownThrough } from "../support/migrate-down.js";
-import { createTestDatabase } from "../support/test-database.js";
+import { createMigratedOrm } from "../support/test-database.js";
 import { seededRandom } from "../support/seeded-random.js";
 
 /**
@@ -37,10 +37,7 @@ const draw = (next: () => number) => VOCABULARY[Math.floor(next() ** 2.5 * VOCAB
 const CONFIDENCES = [1, 0.9, 0.75, 0.5, 0.3];
 
 beforeAll(async () => {
-  const database = await createTestDatabase();
-  dropDatabase = database.drop;
-  orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
-  await migrate(orm);
+  ({ orm, drop: dropDatabase } = await createMigratedOrm());
   const next = seededRandom(42);
   const start = Date.parse("2026-01-01T00:00:00Z");
   for (let index = 0; index < 600; index += 1) {

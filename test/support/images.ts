@@ -60,3 +60,21 @@ export function features(objects: Record<string, string[]>, styles: string[] = [
     caption,
   };
 }
+
+/** A model's reply describing test/fixtures/coffee.png, in our strict ImageFeatures shape. */
+export const COFFEE_FEATURES: ImageFeatures = {
+  main_objects: [
+    {
+      object_type: "cup",
+      confidence: 0.93,
+      source: "llm",
+      box: { x: 0.1, y: 0.2, width: 0.6, height: 0.5 },
+      attributes: [
+        { kind: "color", value: "red", confidence: null, source: "llm" },
+        { kind: "material", value: "ceramic", confidence: 0.7, source: null },
+      ],
+    },
+  ],
+  overall_style: [{ value: "minimalist", confidence: null, source: "llm" }],
+  caption: "A red ceramic cup of coffee on a saucer; minimalist style.",
+};

@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../../seeded-random.js";
 import { deltaE76, type Lab } from "./cielab.js";
 
 export interface ColourCluster {
@@ -77,15 +78,4 @@ function recomputeCentres(points: readonly Lab[], assignment: Uint16Array, centr
     // An emptied cluster keeps its old centre; it is dropped at the end if still empty.
     if (sum.count > 0) centres[index] = { l: sum.l / sum.count, a: sum.a / sum.count, b: sum.b / sum.count };
   });
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
