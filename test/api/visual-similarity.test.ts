@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import sharp, { type Sharp } from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VISUAL_WEIGHT } from "../../src/catalog/hybrid-ranking.js";
 import { fixtureUpload, type UploadPart } from "../support/graphql-client.js";
 import { addProductAndWait } from "../support/products.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
@@ -118,7 +119,7 @@ describe("visual search", () => {
     for (const match of matches) {
       expect(match.visualScore).toBeGreaterThanOrEqual(0);
       expect(match.tagScore).toBeGreaterThanOrEqual(0);
-      expect(match.score).toBeCloseTo(0.7 * match.visualScore! + 0.3 * match.tagScore!, 9);
+      expect(match.score).toBeCloseTo(VISUAL_WEIGHT * match.visualScore! + (1 - VISUAL_WEIGHT) * match.tagScore!, 9);
       const shares = match.contributions.reduce((sum, item) => sum + item.share, 0);
       expect(shares).toBeCloseTo(match.tagScore!, 6);
     }

@@ -29,7 +29,7 @@ export class ProductMatchType {
 
   @Field(() => Float, {
     description:
-      "From 0 to 1. By photo or product: HYBRID weighs visualScore and tagScore (0.7 and 0.3), VISUAL is visualScore, TAGS is tagScore. " +
+      "From 0 to 1. By photo or product: HYBRID weighs visualScore and tagScore (0.6 and 0.4), VISUAL is visualScore, TAGS is tagScore. " +
       "By words: tag and full-text rankings fused by reciprocal rank.",
   })
   score!: number;
