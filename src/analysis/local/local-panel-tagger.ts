@@ -76,11 +76,19 @@ export function createLocalPanel(options: LocalPanelTaggerOptions): LocalPanel {
   });
   const counters: Omit<LocalPanelStats, "replacedWorkers"> = { analysesDone: 0, liveTensorsAfterLastAnalysis: null };
 
+  // An analysis embeds its photo too: an embed() of a photo being analysed waits for that vector.
+  const vectorsInFlight = new Map<string, Promise<number[]>>();
+
   async function analyze(image: ImageInput, analyzeOptions: AnalyzeOptions = {}): Promise<ImageFeatures> {
-    const result = await pool.run(
+    const running = pool.run(
       { kind: "analyse", path: image.path, maxPixels },
       { signal: analyzeOptions.signal, onProgress: (step) => analyzeOptions.onStep?.(step) },
     );
+    const vector = running.then((result) => (result.kind === "analyse" ? result.vector : Promise.reject(new Error("not an analysis"))));
+    vector.catch(() => {}); // an embed() that waits on it sees the failure; nobody else must
+    vectorsInFlight.set(image.path, vector);
+    void running.finally(() => vectorsInFlight.get(image.path) === vector && vectorsInFlight.delete(image.path)).catch(() => {});
+    const result = await running;
     if (result.kind !== "analyse") throw new LocalTaggerFailedError("A panel thread answered an analysis with another kind of result.");
     counters.analysesDone++;
     counters.liveTensorsAfterLastAnalysis = result.liveTensors;
@@ -116,6 +124,8 @@ export function createLocalPanel(options: LocalPanelTaggerOptions): LocalPanel {
   const embedder: Embedder = {
     model: BACKBONE_EMBEDDING,
     async embed(image, embedOptions = {}) {
+      const analysing = vectorsInFlight.get(image.path);
+      if (analysing) return { model: BACKBONE_EMBEDDING.id, vector: await analysing };
       const result = await pool.run({ kind: "embed", path: image.path, maxPixels }, { signal: embedOptions.signal });
       if (result.kind !== "embed") throw new LocalTaggerFailedError("A panel thread answered an embedding with another kind of result.");
       return { model: BACKBONE_EMBEDDING.id, vector: result.vector };

@@ -20,6 +20,8 @@ export type PanelJobResult =
   | {
       kind: "analyse";
       features: ImageFeatures;
+      /** The photo's embedding, computed alongside (the embedder reuses it). */
+      vector: number[];
       timings: PanelTimings;
       /** TensorFlow.js tensors alive in the thread after the job: flat unless something leaks. */
       liveTensors: number;
@@ -49,7 +51,7 @@ serveJobs<PanelJob, PanelJobResult, PanelStep>({
       const vector = await loaded.embedder.embedFile(job.path, job.maxPixels);
       return { kind: "embed", vector, liveTensors: liveTensorCount() };
     }
-    const { features, timings } = await analysePhoto(job.path, loaded, { maxPixels: job.maxPixels, onStep: progress });
-    return { kind: "analyse", features, timings, liveTensors: liveTensorCount() };
+    const { features, vector, timings } = await analysePhoto(job.path, loaded, { maxPixels: job.maxPixels, onStep: progress });
+    return { kind: "analyse", features, vector, timings, liveTensors: liveTensorCount() };
   },
 });

@@ -28,13 +28,15 @@ export async function loadExperts(options: { ocr: boolean }): Promise<PanelExper
 /**
  * Decodes the photo once and runs the experts side by side: the detector on
  * this thread (wasm), OCR on tesseract's own thread, colour sampling on
- * libuv's pool. Box colours wait for the detector's boxes.
+ * libuv's pool. Box colours wait for the detector's boxes. The embedding
+ * follows the detector on this thread, from the same decoded copy, while OCR
+ * is still reading: it adds little to an analysis's time.
  */
 export async function analysePhoto(
   filePath: string,
   experts: PanelExperts,
   options: { maxPixels: number; onStep: (step: PanelStep) => void },
-): Promise<{ features: ImageFeatures; timings: PanelTimings }> {
+): Promise<{ features: ImageFeatures; vector: number[]; timings: PanelTimings }> {
   const started = performance.now();
   const image = await decodeRgbImage(filePath, options.maxPixels);
   const decoded = performance.now();
@@ -52,9 +54,10 @@ export async function analysePhoto(
     return finished("colour", { wholeImage, boxes });
   });
   const reading = experts.reader ? experts.reader.read(image).then((words) => finished("ocr", words)) : Promise.resolve([]);
+  const embedding = detecting.then(() => experts.embedder.embedImage(image));
 
-  const [detections, colours, words] = await Promise.all([detecting, colouring, reading]);
+  const [detections, colours, words, vector] = await Promise.all([detecting, colouring, reading, embedding]);
   const features = fuseEvidence({ detections, detectionColours: colours.boxes, wholeImage: colours.wholeImage, words });
   timings.total = performance.now() - started;
-  return { features, timings };
+  return { features, vector, timings };
 }

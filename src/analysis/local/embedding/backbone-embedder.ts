@@ -3,6 +3,7 @@ import type { GraphModel } from "@tensorflow/tfjs-converter";
 import sharp from "sharp";
 import type { EmbeddingModel } from "../../embedding.js";
 import { ImageAnalysisFailedError } from "../errors.js";
+import type { RgbImage } from "../rgb-image.js";
 
 /**
  * The embedding: CenterNet's own MobileNetV3 backbone (the detector's model,
@@ -50,6 +51,15 @@ export class BackboneEmbedder {
       throw new ImageAnalysisFailedError("The image is truncated or corrupt and could not be decoded.", {}, { cause: error });
     }
     return this.embedViews(views);
+  }
+
+  /** The same from the panel's decoded copy of the photo (no second decode). */
+  async embedImage(image: RgbImage): Promise<number[]> {
+    const scale = Math.min(1, WORKING_SIDE / Math.max(image.width, image.height));
+    const width = Math.max(1, Math.round(image.width * scale));
+    const height = Math.max(1, Math.round(image.height * scale));
+    const working = await sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(width, height, { fit: "fill" }).raw().toBuffer();
+    return this.embedViews(await Promise.all([viewOf(working, width, height, 1), viewOf(working, width, height, CENTRE_SHARE)]));
   }
 
   /** `views`: INPUT_SIZE x INPUT_SIZE RGB bytes each, run as one batch. */
