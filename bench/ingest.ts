@@ -5,14 +5,11 @@
  * latency of a `products` query during the ingest against the same query on
  * the idle server (same run), and the app's peak RSS.
  */
-import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
-import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startAppProcess } from "../test/support/app-process.js";
-import { freePort } from "../test/support/free-port.js";
 import { GraphQLClient } from "../test/support/graphql-client.js";
 import { subscribe, subscriptionsClient } from "../test/support/subscriptions.js";
+import { startBenchApp } from "./bench-app.js";
 import { photoVariants } from "./photo-variants.js";
 import { summarizeLatency, timed } from "./latency.js";
 
@@ -21,17 +18,9 @@ const IN_FLIGHT = Number(process.env.BENCH_INGEST_CONCURRENCY ?? PHOTOS);
 const PRODUCTS_QUERY = `{ products(first: 20) { edges { node { id tags analysis { status } } } } }`;
 const ADD_PRODUCT = `mutation ($sourceUrl: String!, $image: Upload!) { addProduct(sourceUrl: $sourceUrl, image: $image) { id } }`;
 
-const root = await mkdtemp(path.join(os.tmpdir(), "lookalike-bench-ingest-"));
-await chmod(root, 0o755);
-const app = await startAppProcess({
-  EMBEDDED_PG_DIR: path.join(root, "postgres"),
-  EMBEDDED_PG_PORT: String(await freePort()),
-  UPLOADS_DIR: path.join(root, "uploads"),
+const app = await startBenchApp("ingest", {
   NODE_ENV: "production",
   ...pick(process.env, ["TAGGER", "LOCAL_TAGGER_WORKERS", "WORKER_CONCURRENCY", "OPENAI_BASE_URL", "OPENAI_API_KEY", "VISUAL_SEARCH"]),
-}).catch(async (error) => {
-  await rm(root, { recursive: true, force: true });
-  throw error;
 });
 const client = new GraphQLClient(`${app.url}/graphql`);
 const ws = subscriptionsClient(app.url);
@@ -92,9 +81,7 @@ try {
   printReport(result);
 } finally {
   await ws.dispose();
-  app.child.kill("SIGTERM");
-  await new Promise((resolve) => app.child.once("exit", resolve));
-  await rm(root, { recursive: true, force: true });
+  await app.stop();
 }
 
 async function measureProductsQuery(keepGoing: () => boolean, count: number) {

@@ -16,14 +16,12 @@
  * (BENCH_QUALITY_SPLIT, default report). Every photo is in the catalogue
  * either way, as a distractor for the other split.
  */
-import { readFile, chmod, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import sharp, { type Sharp } from "sharp";
-import { startAppProcess } from "../test/support/app-process.js";
-import { freePort } from "../test/support/free-port.js";
 import { GraphQLClient } from "../test/support/graphql-client.js";
 import { waitForAnalysis } from "../test/support/products.js";
+import { startBenchApp } from "./bench-app.js";
 
 interface Label {
   group: string;
@@ -76,14 +74,7 @@ const catalogue = names.filter((name) => !labels[name]!.object || firstOfObject.
 const secondPhotos = names.filter((name) => !catalogue.includes(name));
 const inSplit = (name: string) => SPLIT === "all" || labels[name]!.split === SPLIT;
 
-const root = await mkdtemp(path.join(os.tmpdir(), "lookalike-bench-quality-"));
-await chmod(root, 0o755);
-const app = await startAppProcess({
-  EMBEDDED_PG_DIR: path.join(root, "postgres"),
-  EMBEDDED_PG_PORT: String(await freePort()),
-  UPLOADS_DIR: path.join(root, "uploads"),
-  LOCAL_TAGGER_WORKERS: process.env.LOCAL_TAGGER_WORKERS ?? "2",
-});
+const app = await startBenchApp("quality", { LOCAL_TAGGER_WORKERS: process.env.LOCAL_TAGGER_WORKERS ?? "2" });
 const client = new GraphQLClient(`${app.url}/graphql`);
 const bytesOf = (name: string) => readFile(path.join(FOLDER, "photos", name));
 
@@ -203,9 +194,7 @@ try {
     return order(metric);
   }
 } finally {
-  app.child.kill("SIGTERM");
-  await new Promise((resolve) => app.child.once("exit", resolve));
-  await rm(root, { recursive: true, force: true });
+  await app.stop();
 }
 
 async function runPool<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
