@@ -4,6 +4,7 @@
  */
 export class SeededRandom {
   private state: number;
+  private spare: number | null = null;
 
   constructor(seed: number) {
     this.state = seed >>> 0;
@@ -21,6 +22,19 @@ export class SeededRandom {
   /** Integer in [min, max], both included. */
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  /** Standard normal (Box-Muller; the second value of each pair is kept for the next call). */
+  gaussian(): number {
+    if (this.spare !== null) {
+      const value = this.spare;
+      this.spare = null;
+      return value;
+    }
+    const radius = Math.sqrt(-2 * Math.log(1 - this.next()));
+    const angle = 2 * Math.PI * this.next();
+    this.spare = radius * Math.sin(angle);
+    return radius * Math.cos(angle);
   }
 
   chance(probability: number): boolean {

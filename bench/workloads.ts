@@ -1,3 +1,4 @@
+import type { ImageFeatures } from "../src/analysis/features.js";
 import { flattenTags, tagEvidence, type TagEvidence } from "../src/analysis/tags.js";
 import type { QueryKind } from "./query-sets.js";
 import { ZipfPicker, type SeededRandom } from "./random.js";
@@ -11,6 +12,12 @@ export interface Workload {
   /** Every tag a product or query can carry, each once. */
   vocabulary(): string[];
   productTags(random: SeededRandom): TagEvidence[];
+  /**
+   * What the tagger said about a product photo, when the workload is
+   * tagger-shaped: productTags is then tagEvidence of it (the same draws).
+   * The visual seeding reads a product's kind (its first object) from it.
+   */
+  productFeatures?(random: SeededRandom): ImageFeatures;
   /** A query photo's tags (all sure). */
   queryTags(random: SeededRandom, kind: QueryKind): string[];
 }
@@ -26,7 +33,8 @@ const catalogue: Workload = {
   name: "catalogue",
   description: "tagger-shaped products (objects, colours, materials, patterns, text, styles; confidences 0.3-1), queries of 4-8 tags",
   vocabulary: syntheticVocabulary,
-  productTags: (random) => tagEvidence(syntheticFeatures(random, POPULAR_PICKERS, TAGGER_CONFIDENCE)),
+  productTags: (random) => tagEvidence(catalogueFeatures(random)),
+  productFeatures: (random) => catalogueFeatures(random),
   queryTags: (random, kind) => {
     for (;;) {
       const tags = flattenTags(syntheticFeatures(random, kind === "popular" ? POPULAR_PICKERS : RARE_PICKERS));
@@ -35,6 +43,10 @@ const catalogue: Workload = {
     }
   },
 };
+
+function catalogueFeatures(random: SeededRandom): ImageFeatures {
+  return syntheticFeatures(random, POPULAR_PICKERS, TAGGER_CONFIDENCE);
+}
 
 const ISSUE_VOCABULARY = Array.from({ length: 2_000 }, (_, rank) => `object:tag${String(rank + 1).padStart(4, "0")}`);
 const ISSUE_ZIPF = new ZipfPicker(ISSUE_VOCABULARY);

@@ -28,12 +28,21 @@ const EXPIRE_SECONDS = 6 * 60 * 60;
  * time): embeds every photo that has no vector of the current model (photos
  * stored before embeddings, or under an older model: the backfill), then
  * (re)builds the IVF lists when the catalogue is big enough or has outgrown
- * them. Asked for at start and at every maintenance interval; a run that
- * finds nothing to do costs two counts. Returns the function that stops asking.
+ * them. Asked for at start and at every maintenance interval when there is
+ * work. Returns the function that stops asking.
  */
 export async function startVisualMaintenance(deps: VisualMaintenanceDependencies): Promise<() => Promise<void>> {
   await deps.jobs.defineTask(TASK, EXPIRE_SECONDS, () => maintainVisualSearch(deps));
-  const request = () => deps.jobs.requestTask(TASK).catch((error: unknown) => deps.logger.warn({ err: error }, "could not queue visual maintenance"));
+  // A job only when there is work: two cheap queries instead of a job at every interval.
+  const request = async () => {
+    try {
+      const em = deps.createEntityManager();
+      const pending = (await new VisualRepository(em, deps.embedder.model).photosToEmbed(1)).length > 0;
+      if (pending || (await new VisualIndexBuilder(em, deps.embedder.model, deps.index).due())) await deps.jobs.requestTask(TASK);
+    } catch (error) {
+      deps.logger.warn({ err: error }, "could not queue visual maintenance");
+    }
+  };
   await request();
   const timer = setInterval(request, deps.intervalSeconds * 1000);
   timer.unref();

@@ -97,29 +97,29 @@ export class VisualRepository {
       conditions.push("p.id <> ?::uuid");
       params.push(filters.excludeProductId);
     }
-    // Without filters only the products that can make the top `limit` are looked up (for their
-    // created_at, the tie-break): those at least as close as the limit-th closest candidate.
-    if (conditions.length === 0) params.push(limit - 1);
-    params.push(limit);
+    params.push(limit - 1, limit);
     // Lists probed through the (model, ivf_list) index; rows not yet in a list (none while
-    // there is no index) are always read, so nothing stored is ever out of reach. Distances are
-    // computed as the rows are read, each product's closest photo kept; candidates are joined
-    // to their products after that (a join first made the planner ship every candidate's vector
-    // through a parallel Gather, to compute the distances above it in one process).
+    // there is no index) are always read, so nothing stored is ever out of reach. Each row's
+    // similarity is computed as it is read and kept apart (materialized) from the grouping that
+    // keeps each product's closest photo: aggregating the rows directly spilled the vectors to
+    // disk (the grouping is sized from a fixed guess of the candidates), and a join to product
+    // first had the planner ship every vector through a parallel Gather, to compute the distances
+    // above it in one process. Only the products at least as close as the limit-th closest
+    // candidate are then looked up, for the tie-break by created_at.
     const rows = await this.em.execute<Array<{ product_id: string; similarity: number }>>(
       `with q as (select ?::cube[] as parts),
        probe as (${this.nearestListsSql("?")} limit ?),
-       candidate as (
-         select e.product_id, max(${similaritySql(distance)}) as similarity
+       scored as materialized (
+         select e.product_id, ${similaritySql(distance)} as similarity
          from photo_embedding e cross join q
          where e.model = ? and (e.ivf_list = any(array(select list from probe)) or e.ivf_list is null)
            ${conditions.length > 0 ? `and exists (select 1 from product p where p.id = e.product_id and ${conditions.join(" and ")})` : ""}
-         group by e.product_id
-       )
+       ),
+       candidate as (select product_id, max(similarity) as similarity from scored group by product_id)
        select c.product_id, c.similarity
-       from candidate c join product p on p.id = c.product_id
-       ${conditions.length > 0 ? "" : "where c.similarity >= coalesce((select similarity from candidate order by similarity desc offset ? limit 1), 0)"}
-       order by c.similarity desc, p.created_at desc, c.product_id desc
+       from candidate c
+       where c.similarity >= coalesce((select similarity from candidate order by similarity desc offset ? limit 1), 0)
+       order by c.similarity desc, (select p.created_at from product p where p.id = c.product_id) desc, c.product_id desc
        limit ?`,
       params,
     );
