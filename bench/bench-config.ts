@@ -14,7 +14,7 @@ const benchEnvSchema = z.object({
   BENCH_DATABASE_URL: z.url().optional(),
   BENCH_WORKLOAD: z.enum([...WORKLOAD_NAMES, "all"]).default("all"),
   BENCH_VISUAL: z.enum(["on", "off", "only"]).default("on"),
-  BENCH_VISUAL_QUERIES: z.coerce.number().int().min(2).default(200),
+  BENCH_VISUAL_QUERIES: z.coerce.number().int().min(2).default(100),
   BENCH_VISUAL_PROBES: z.coerce.number().int().min(1).default(APP_VISUAL_INDEX.probes),
   BENCH_VISUAL_PROBE_SWEEP: z
     .string()

@@ -8,6 +8,7 @@ import { SeededRandom, ZipfPicker } from "./random.js";
 import { POPULAR_PICKERS, syntheticFeatures } from "./synthetic-features.js";
 import { SyntheticEmbeddings, type ProductLook } from "./synthetic-embeddings.js";
 import { COLOUR_NAMES, OBJECT_NAMES } from "./tag-vocabulary.js";
+import { MAX_QUERY_TAGS, MIN_QUERY_TAGS } from "./workloads.js";
 
 /** The model the vectors are stored under: the app's own (120 dimensions), so the repository takes them as its own. */
 export const BENCH_EMBEDDING_MODEL = BACKBONE_EMBEDDING;
@@ -33,6 +34,22 @@ function cubePartsLiteral(vector: Float64Array): string {
     parts.push(`"(${numbers.join(",")})"`);
   }
   return `{${parts.join(",")}}`;
+}
+
+/**
+ * A query photo's tags, as the tag workloads shape them: all sure, and at
+ * most MAX_QUERY_TAGS (its objects kept, the rest a sample), like the tag
+ * queries of bench:similar.
+ */
+function queryEvidence(random: SeededRandom, evidence: readonly TagEvidence[]): TagEvidence[] {
+  let tags = evidence.map((item) => item.tag);
+  if (tags.length > MAX_QUERY_TAGS) {
+    const objects = tags.filter((tag) => tag.startsWith("object:"));
+    const others = tags.filter((tag) => !tag.startsWith("object:"));
+    const keep = Math.max(random.int(MIN_QUERY_TAGS, MAX_QUERY_TAGS) - objects.length, 0);
+    tags = [...objects, ...random.sample(others, keep)].sort();
+  }
+  return tags.map((tag) => ({ tag, confidence: 1 }));
 }
 
 /** A catalogue product a query photo is another photo of: what the query needs of it, recorded while seeding. */
@@ -129,17 +146,21 @@ export class VisualCatalogue {
    * The query photos: another photo of sampled catalogue products (their
    * tags as a second photo would give them: one non-object tag fewer when
    * they have more than four), and photos of new products of the
-   * catalogue's kinds, drawn as the catalogue is. Call after seeding.
+   * catalogue's kinds, drawn as the catalogue is; 4 to 8 tags each, as the
+   * tag queries (queryEvidence). Call after seeding.
    */
   queries(count: number): VisualQuery[] {
     const random = new SeededRandom(this.seed ^ 0x0e7e);
     const sameProduct = this.sources.map((source): VisualQuery => {
       const others = source.evidence.filter((item) => !item.tag.startsWith("object:"));
-      const dropped = source.evidence.length > 4 && others.length > 0 ? random.pick(others).tag : null;
+      const dropped = source.evidence.length > MIN_QUERY_TAGS && others.length > 0 ? random.pick(others).tag : null;
       return {
         kind: "same product",
         vector: Array.from(this.embeddings.photo(random, source.look)),
-        evidence: source.evidence.filter((item) => item.tag !== dropped).map((item) => ({ tag: item.tag, confidence: 1 })),
+        evidence: queryEvidence(
+          random,
+          source.evidence.filter((item) => item.tag !== dropped),
+        ),
         productId: source.productId,
       };
     });
@@ -147,7 +168,7 @@ export class VisualCatalogue {
       const features = syntheticFeatures(random, POPULAR_PICKERS);
       const { kind, colour } = this.kindAndColour(features, random);
       const look = this.embeddings.newProduct(random, kind, colour);
-      return { kind: "new product", vector: Array.from(this.embeddings.photo(random, look)), evidence: tagEvidence(features), productId: null };
+      return { kind: "new product", vector: Array.from(this.embeddings.photo(random, look)), evidence: queryEvidence(random, tagEvidence(features)), productId: null };
     });
     return [...sameProduct, ...newProducts];
   }

@@ -25,8 +25,9 @@ export interface Workload {
 export const WORKLOAD_NAMES = ["issue", "catalogue"] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 
-const MIN_QUERY_TAGS = 4;
-const MAX_QUERY_TAGS = 8;
+/** Tags of a query photo: most photos get 4 to 8 (issue 10). */
+export const MIN_QUERY_TAGS = 4;
+export const MAX_QUERY_TAGS = 8;
 
 /** Tagger-shaped products: objects with colours, materials, patterns, text and styles, with confidences. */
 const catalogue: Workload = {
