@@ -5,6 +5,7 @@ import { ProductRepository } from "../src/catalog/product-repository.js";
 import { SimilarityRepository, type ScoredProduct, type SimilarityFilters } from "../src/catalog/similarity-repository.js";
 import { SimilarityService, type SimilarityRequest } from "../src/catalog/similarity-service.js";
 import { TextSearchRepository } from "../src/catalog/text-search.js";
+import { VisualListCache } from "../src/catalog/visual-list-cache.js";
 import { VisualRepository, type VisualMatch } from "../src/catalog/visual-repository.js";
 import { loadConfig } from "../src/config.js";
 import { summarizeLatency, timed, type LatencySummary } from "./latency.js";
@@ -120,7 +121,7 @@ export async function measureVisualKind(
     const times: number[] = [];
     const sweepRecalls: number[] = [];
     for (const query of queries) {
-      const { result, ms } = await timed(() => new VisualRepository(orm.em.fork(), BENCH_EMBEDDING_MODEL, probes).nearestProducts(query.vector, depth, NO_VISUAL_FILTERS));
+      const { result, ms } = await timed(() => new VisualRepository(orm.em.fork(), BENCH_EMBEDDING_MODEL, probes, VISUAL_LISTS).nearestProducts(query.vector, depth, NO_VISUAL_FILTERS));
       times.push(ms);
       sweepRecalls.push(overlap(ids(result).slice(0, options.limit), exactTop.get(query)!));
     }
@@ -154,6 +155,9 @@ export async function measureVisualKind(
   };
 }
 
+/** The centroids, held in memory once for every search, as the app holds them (one per process). */
+const VISUAL_LISTS = new VisualListCache();
+
 const NO_VISUAL_FILTERS = { requiredTagIds: [], createdAfter: null, excludeProductId: null };
 
 /**
@@ -172,14 +176,14 @@ function contenders(orm: MikroORM, probes: number, depth: number): Record<Measur
     return matches.map((match) => match.product.id);
   };
   return {
-    ivf: async (query) => ids(await new VisualRepository(orm.em.fork(), BENCH_EMBEDDING_MODEL, probes).nearestProducts(query.vector, depth, NO_VISUAL_FILTERS)),
+    ivf: async (query) => ids(await new VisualRepository(orm.em.fork(), BENCH_EMBEDDING_MODEL, probes, VISUAL_LISTS).nearestProducts(query.vector, depth, NO_VISUAL_FILTERS)),
     exact: async (query) => ids(await exactNearest(orm.em.fork(), BENCH_EMBEDDING_MODEL, query.vector, depth)),
-    hybrid: (query) => hybrid(query, (em) => new VisualRepository(em, BENCH_EMBEDDING_MODEL, probes)),
+    hybrid: (query) => hybrid(query, (em) => new VisualRepository(em, BENCH_EMBEDDING_MODEL, probes, VISUAL_LISTS)),
     hybridExact: (query) => hybrid(query, (em) => new ExactVisualRepository(em, BENCH_EMBEDDING_MODEL)),
     similarProducts: async (query) => {
       if (!query.productId) return null;
       const em = orm.em.fork();
-      const matches = await service(em, new VisualRepository(em, BENCH_EMBEDDING_MODEL, probes)).similarProducts(query.productId, HYBRID_REQUEST);
+      const matches = await service(em, new VisualRepository(em, BENCH_EMBEDDING_MODEL, probes, VISUAL_LISTS)).similarProducts(query.productId, HYBRID_REQUEST);
       return matches.map((match) => match.product.id);
     },
   };
@@ -187,7 +191,7 @@ function contenders(orm: MikroORM, probes: number, depth: number): Record<Measur
 
 /** nearestProducts probing every list must return the brute-force scan's products, with the same similarities. */
 async function checkExactness(orm: MikroORM, query: VisualQuery, lists: number, depth: number): Promise<string | null> {
-  const everyList = await new VisualRepository(orm.em.fork(), BENCH_EMBEDDING_MODEL, Math.max(lists, 1)).nearestProducts(query.vector, depth, NO_VISUAL_FILTERS);
+  const everyList = await new VisualRepository(orm.em.fork(), BENCH_EMBEDDING_MODEL, Math.max(lists, 1), VISUAL_LISTS).nearestProducts(query.vector, depth, NO_VISUAL_FILTERS);
   const exact = await exactNearest(orm.em.fork(), BENCH_EMBEDDING_MODEL, query.vector, depth);
   const same = everyList.length === exact.length && everyList.every((match, index) => sameMatch(match, exact[index]!));
   return same ? null : `nearestProducts probing all ${lists} lists differs from the brute-force scan: ${JSON.stringify({ everyList: everyList.slice(0, 3), exact: exact.slice(0, 3) })}`;

@@ -9,6 +9,7 @@ import { SimilarityRepository } from "./catalog/similarity-repository.js";
 import { SimilarityService } from "./catalog/similarity-service.js";
 import { TextSearchRepository } from "./catalog/text-search.js";
 import { startVisualMaintenance } from "./catalog/visual-maintenance.js";
+import { VisualListCache } from "./catalog/visual-list-cache.js";
 import { VisualRepository } from "./catalog/visual-repository.js";
 import type { Config } from "./config.js";
 import { startEmbeddedPostgres, type RunningPostgres } from "./db/embedded-postgres.js";
@@ -95,11 +96,13 @@ export async function startApp(
         logger,
         nearDuplicateMaxDistance: config.media.nearDuplicateMaxDistance,
       });
+    // One per process: every request's repository ranks the lists from the same centroids.
+    const visualLists = new VisualListCache();
     const createSimilarity = (em: EntityManager) =>
       new SimilarityService({
         similarity: new SimilarityRepository(em),
         text: new TextSearchRepository(em),
-        visual: new VisualRepository(em, analysers.embedder.model, config.visualIndex.probes),
+        visual: new VisualRepository(em, analysers.embedder.model, config.visualIndex.probes, visualLists),
         products: new ProductRepository(em),
         storage,
         tagger,

@@ -2,6 +2,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Embedding, EmbeddingModel } from "../analysis/embedding.js";
 import { distanceSql, embeddingLiteral, parseEmbedding, partCount, similaritySql } from "./embedding-sql.js";
 import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
+import { VisualListCache } from "./visual-list-cache.js";
 
 export interface VisualMatch {
   productId: string;
@@ -44,6 +45,8 @@ export class VisualRepository {
     private readonly model: EmbeddingModel,
     /** Lists a search probes when the model has an index. */
     private readonly probes = DEFAULT_PROBES,
+    /** The process's centroids (shared by every request's repository). */
+    private readonly lists = new VisualListCache(),
   ) {}
 
   private get parts(): number {
@@ -81,49 +84,74 @@ export class VisualRepository {
    * else exact within the `probes` lists nearest the vector.
    */
   async nearestProducts(vector: readonly number[], limit: number, filters: VisualFilters, probes = this.probes): Promise<VisualMatch[]> {
-    const query = embeddingLiteral(vector);
+    // A product's similarity is its closest photo's, so the first `limit` distinct products
+    // among the closest photos are the answer, exactly, once the photos read hold that many.
+    // Most products have one or two photos: 2 × limit nearly always does; else read 4× more.
+    const lists = await this.listsToProbe(vector, probes);
+    for (let photos = limit * 2; ; photos *= 4) {
+      const { matches, photosRead } = await this.nearestPhotosByProduct(vector, limit, photos, filters, lists);
+      if (matches.length >= limit || photosRead < photos) return matches;
+    }
+  }
+
+  /** The lists a search reads, nearest first; null: every vector (the model has no lists). */
+  protected listsToProbe(vector: readonly number[], probes: number): Promise<number[] | null> {
+    return this.lists.nearest(this.em, this.model, vector, probes);
+  }
+
+  private async nearestPhotosByProduct(
+    vector: readonly number[],
+    limit: number,
+    photos: number,
+    filters: VisualFilters,
+    lists: number[] | null,
+  ): Promise<{ matches: VisualMatch[]; photosRead: number }> {
     const distance = distanceSql("e.parts", "q.parts", this.parts);
     const conditions: string[] = [];
-    const params: unknown[] = [query, this.model.id, probes, this.model.id];
+    const params: unknown[] = [embeddingLiteral(vector), this.model.id];
+    if (lists) {
+      // Rows not yet in a list are always read, so nothing stored is ever out of reach.
+      conditions.push("(e.ivf_list = any(?::int[]) or e.ivf_list is null)");
+      params.push(numberArrayLiteral(lists));
+    }
+    const productConditions: string[] = [];
     if (filters.requiredTagIds.length > 0) {
-      conditions.push("p.tag_ids @> ?::int[]");
+      productConditions.push("p.tag_ids @> ?::int[]");
       params.push(numberArrayLiteral(filters.requiredTagIds));
     }
     if (filters.createdAfter) {
-      conditions.push("p.created_at > ?::timestamptz");
+      productConditions.push("p.created_at > ?::timestamptz");
       params.push(filters.createdAfter.toISOString());
     }
     if (filters.excludeProductId) {
-      conditions.push("p.id <> ?::uuid");
+      productConditions.push("p.id <> ?::uuid");
       params.push(filters.excludeProductId);
     }
-    params.push(limit - 1, limit);
-    // Lists probed through the (model, ivf_list) index; rows not yet in a list (none while
-    // there is no index) are always read, so nothing stored is ever out of reach. Each row's
-    // similarity is computed as it is read and kept apart (materialized) from the grouping that
-    // keeps each product's closest photo: aggregating the rows directly spilled the vectors to
-    // disk (the grouping is sized from a fixed guess of the candidates), and a join to product
-    // first had the planner ship every vector through a parallel Gather, to compute the distances
-    // above it in one process. Only the products at least as close as the limit-th closest
-    // candidate are then looked up, for the tie-break by created_at.
-    const rows = await this.em.execute<Array<{ product_id: string; similarity: number }>>(
+    if (productConditions.length > 0) conditions.push(`exists (select 1 from product p where p.id = e.product_id and ${productConditions.join(" and ")})`);
+    params.push(photos, limit);
+    // Lists probed through the (model, ivf_list) index. The closest
+    // photos are kept by a top-N sort as rows are read (no grouping or sorting of every row
+    // read); only those are grouped by product and looked up for the tie-break by created_at.
+    // Photos tied at exactly the cut's distance are cut by the sort's order, not by product age.
+    const rows = await this.em.execute<Array<{ product_id: string; similarity: number; photos_read: number }>>(
       `with q as (select ?::cube[] as parts),
-       probe as (${this.nearestListsSql("?")} limit ?),
-       scored as materialized (
-         select e.product_id, ${similaritySql(distance)} as similarity
+       nearest_photo as materialized (
+         select e.product_id, ${distance} as distance
          from photo_embedding e cross join q
-         where e.model = ? and (e.ivf_list = any(array(select list from probe)) or e.ivf_list is null)
-           ${conditions.length > 0 ? `and exists (select 1 from product p where p.id = e.product_id and ${conditions.join(" and ")})` : ""}
-       ),
-       candidate as (select product_id, max(similarity) as similarity from scored group by product_id)
-       select c.product_id, c.similarity
-       from candidate c
-       where c.similarity >= coalesce((select similarity from candidate order by similarity desc offset ? limit 1), 0)
-       order by c.similarity desc, (select p.created_at from product p where p.id = c.product_id) desc, c.product_id desc
+         where ${["e.model = ?", ...conditions].join(" and ")}
+         order by distance limit ?
+       )
+       select n.product_id, ${similaritySql("min(n.distance)")} as similarity, (select count(*) from nearest_photo)::int as photos_read
+       from nearest_photo n
+       group by n.product_id
+       order by min(n.distance), (select p.created_at from product p where p.id = n.product_id) desc, n.product_id desc
        limit ?`,
       params,
     );
-    return rows.map((row) => ({ productId: row.product_id, similarity: Number(row.similarity) }));
+    return {
+      matches: rows.map((row) => ({ productId: row.product_id, similarity: Number(row.similarity) })),
+      photosRead: rows[0]?.photos_read ?? 0,
+    };
   }
 
   /** Visual similarity of given products to the vector (for candidates found by their tags); 0 for products without a vector. */

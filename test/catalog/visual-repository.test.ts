@@ -5,6 +5,7 @@ import type { EmbeddingModel } from "../../src/analysis/embedding.js";
 import { cosineOfUnitVectors } from "../../src/catalog/embedding-sql.js";
 import { SimilarityRepository } from "../../src/catalog/similarity-repository.js";
 import { VisualIndexBuilder } from "../../src/catalog/visual-index-builder.js";
+import { VisualListCache } from "../../src/catalog/visual-list-cache.js";
 import { VisualRepository, type VisualFilters } from "../../src/catalog/visual-repository.js";
 import { seededRandom } from "../support/seeded-random.js";
 import { createMigratedOrm } from "../support/test-database.js";
@@ -119,6 +120,43 @@ describe("visual neighbours", () => {
       for (const match of probed) expect(match.similarity).toBeCloseTo(cosineOfUnitVectors(vector, products.find((p) => p.id === match.productId)!.vector), 9);
     }
     expect(recalled / 300).toBeGreaterThan(0.9);
+  });
+
+  it("rank the lists from centroids held in memory, reloaded once the lists are rebuilt", async () => {
+    const lists = new VisualListCache();
+    const repository = new VisualRepository(orm.em.fork(), MODEL, 4, lists);
+    const vector = near(centres[3]!, 0.1);
+    await repository.nearestProducts(vector, 10, NO_FILTERS);
+    // Rebuilt with other lists (8, numbered anew): centroids still held from the 16 old lists would probe the wrong rows.
+    const rebuilt = await new VisualIndexBuilder(orm.em.fork(), MODEL, { minVectors: 100, vectorsPerList: 50, sampleSize: 1000, growthFactor: 2 }).build(99);
+    expect(rebuilt.lists).toBe(8);
+    for (let query = 0; query < 10; query++) {
+      const other = near(centres[query]!, 0.1);
+      const found = await repository.nearestProducts(other, 10, NO_FILTERS, 8);
+      expect(found.map((match) => match.productId)).toEqual(bruteForce(other, 10).map((match) => match.id));
+    }
+  });
+
+  it("find enough products when one product has more photos close to the query than the limit", async () => {
+    const em = orm.em.fork();
+    const model: EmbeddingModel = { id: "test-model-many-photos/v1", dimension: 150 };
+    const vector = near(centres[0]!, 0.01);
+    const crowded = products[0]!;
+    for (let index = 0; index < 30; index++) {
+      const photoId = randomUUID();
+      await em.execute(
+        `insert into photo (id, product_id, storage_key, mime_type, width, height, byte_size, sha256, features) values (?, ?, ?, 'image/png', 10, 10, 100, ?, '{}')`,
+        [photoId, crowded.id, `${photoId}.png`, createHash("sha256").update(photoId).digest("hex")],
+      );
+      await new VisualRepository(em, model).saveEmbedding(photoId, crowded.id, { model: model.id, vector: near(vector, 0.001) });
+    }
+    const others = products.slice(1, 6);
+    for (const [index, product] of others.entries()) {
+      const photoId = (await em.execute<Array<{ id: string }>>("select id from photo where product_id = ? limit 1", [product.id]))[0]!.id;
+      await new VisualRepository(em, model).saveEmbedding(photoId, product.id, { model: model.id, vector: near(vector, 0.05 * (index + 1)) });
+    }
+    const found = await new VisualRepository(em, model).nearestProducts(vector, 3, NO_FILTERS);
+    expect(found.map((match) => match.productId)).toEqual([crowded.id, others[0]!.id, others[1]!.id]);
   });
 
   it("places a vector stored after the build in its nearest list", async () => {
