@@ -119,3 +119,72 @@ describe("WorkerPool", () => {
     await expect(pool.run({ action: "echo", value: "late" })).rejects.toBeInstanceOf(UnavailableError);
   });
 });
+
+describe("WorkerPool stopping work past its deadline", () => {
+  /** A spinning job adds to this counter for as long as its thread runs. */
+  function heartbeat() {
+    const buffer = new SharedArrayBuffer(4);
+    const beats = new Int32Array(buffer);
+    return { buffer, read: () => Atomics.load(beats, 0) };
+  }
+
+  async function expectStopped(beats: () => number): Promise<void> {
+    const before = beats();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(beats()).toBe(before);
+  }
+
+  it("terminates the thread of an aborted running job, and runs the queued job on a fresh one", async () => {
+    const beats = heartbeat();
+    const pool = createPool({ workerData: { heartbeat: beats.buffer } });
+    const deadline = new AbortController();
+    const stuck = pool.run({ action: "spin" }, { signal: deadline.signal });
+    const queued = pool.run({ action: "echo", value: "next" });
+    await waitFor(() => beats.read() > 0);
+
+    deadline.abort(new Error("past its deadline"));
+    await expect(stuck).rejects.toThrow("past its deadline");
+    await expect(queued).resolves.toBe("next");
+    await expectStopped(beats.read);
+    expect(pool.health()).toMatchObject({ size: 1, threads: 1, stoppedWorkers: 1, replacedWorkers: 1, brokenReason: null });
+  });
+
+  it("stops only the stuck thread: the other thread's job finishes, and the pool keeps its size", async () => {
+    const beats = heartbeat();
+    const pool = createPool({ size: 2, workerData: { heartbeat: beats.buffer } });
+    const deadline = new AbortController();
+    const stuck = pool.run({ action: "spin" }, { signal: deadline.signal });
+    const neighbour = pool.run({ action: "slow", value: "neighbour", ms: 600 });
+    await waitFor(() => beats.read() > 0);
+
+    deadline.abort(new Error("past its deadline"));
+    await expect(stuck).rejects.toThrow("past its deadline");
+    await expect(neighbour).resolves.toBe("neighbour");
+    await expectStopped(beats.read);
+    expect(pool.health()).toMatchObject({ threads: 2, stoppedWorkers: 1 });
+    await expect(Promise.all([pool.run({ action: "echo", value: "a" }), pool.run({ action: "echo", value: "b" })])).resolves.toEqual(["a", "b"]);
+  });
+
+  it("is not taken for broken by threads it stops itself, however many in a row", async () => {
+    const beats = heartbeat();
+    const pool = createPool({ workerData: { heartbeat: beats.buffer } });
+    for (let round = 0; round < 4; round++) {
+      const deadline = new AbortController();
+      const stuck = pool.run({ action: "spin" }, { signal: deadline.signal });
+      const spinning = beats.read();
+      await waitFor(() => beats.read() > spinning);
+      deadline.abort(new Error(`round ${round}`));
+      await expect(stuck).rejects.toThrow(`round ${round}`);
+    }
+    expect(pool.health()).toMatchObject({ threads: 1, stoppedWorkers: 4, brokenReason: null });
+    await expect(pool.run({ action: "echo", value: "alive" })).resolves.toBe("alive");
+  });
+
+  it("says when a thread has begun a job, after its warm-up, so a deadline can count from there", async () => {
+    const pool = createPool();
+    const events: string[] = [];
+    const result = await pool.run({ action: "echo", value: "x" }, { onStart: () => events.push("started"), onProgress: () => events.push("progress") });
+    expect(result).toBe("x");
+    expect(events).toEqual(["started", "progress"]);
+  });
+});

@@ -15,6 +15,8 @@ export type ToWorker<Payload> = { type: "warm-up" } | { type: "job"; id: number;
 export type FromWorker<Result, Progress> =
   | { type: "ready" }
   | { type: "warm-up-failed"; error: SerializedError }
+  /** The thread has loaded what jobs need and begun this one: its deadline counts from here. */
+  | { type: "started"; id: number }
   | { type: "progress"; id: number; progress: Progress }
   | { type: "done"; id: number; result: Result }
   | { type: "failed"; id: number; error: SerializedError };

@@ -2,7 +2,7 @@ import { parentPort } from "node:worker_threads";
 import { serializeError, type FromWorker, type ToWorker } from "./job-protocol.js";
 
 export interface JobHandlers<Payload, Result, Progress> {
-  /** Loads whatever the jobs need; also awaited by the first job when nobody asked to warm up. */
+  /** Loads whatever the jobs need (once); awaited before every job, which reports "started" after it. */
   warmUp(): Promise<void>;
   run(payload: Payload, progress: (progress: Progress) => void): Promise<Result>;
 }
@@ -22,8 +22,13 @@ export function serveJobs<Payload, Result, Progress>(handlers: JobHandlers<Paylo
       return;
     }
     const { id, payload } = message;
+    // Loading the models is not the job's own work: waiting for it must not eat the job's deadline.
     handlers
-      .run(payload, (progress) => send({ type: "progress", id, progress }))
+      .warmUp()
+      .then(() => {
+        send({ type: "started", id });
+        return handlers.run(payload, (progress) => send({ type: "progress", id, progress }));
+      })
       .then(
         (result) => send({ type: "done", id, result }),
         (error: unknown) => send({ type: "failed", id, error: serializeError(error) }),

@@ -21,12 +21,20 @@ export interface WorkerPoolOptions {
 }
 
 export interface RunOptions<Progress> {
+  /**
+   * Aborting drops a queued job; a running one cannot be interrupted inside
+   * its thread, so the thread is terminated and a fresh one takes its place.
+   */
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: Progress) => void) | undefined;
+  /** Called when a thread has begun the job (its models loaded): the time before was spent waiting. */
+  onStart?: (() => void) | undefined;
 }
 
 export interface WorkerPoolHealth {
   size: number;
+  /** Threads alive now (started, not yet exited or stopped): the size, unless the pool is closed or broken. */
+  threads: number;
   /** Threads that have loaded their models (answered a warm-up or finished a job). */
   warm: number;
   /** Why the last warm-up failed, until a thread warms up. */
@@ -34,12 +42,15 @@ export interface WorkerPoolHealth {
   /** Why the pool gave up replacing threads; it runs no more jobs. */
   brokenReason: string | null;
   replacedWorkers: number;
+  /** Threads terminated because a job running on them was aborted (its deadline passed). */
+  stoppedWorkers: number;
 }
 
 interface Job<Payload, Result, Progress> {
   id: number;
   payload: Payload;
   onProgress: ((progress: Progress) => void) | undefined;
+  onStart: (() => void) | undefined;
   settled: boolean;
   settle(outcome: { result: Result } | { error: unknown }): void;
 }
@@ -51,6 +62,8 @@ interface Slot<Payload, Result, Progress> {
   /** Said anything at all: a thread that dies before that never started properly. */
   spoke: boolean;
   lastError: Error | null;
+  /** Terminated on purpose and already replaced: its exit is expected. */
+  retired: boolean;
 }
 
 // Threads that die before saying anything, in a row: a broken install, not a bad photo.
@@ -69,6 +82,7 @@ export class WorkerPool<Payload, Result, Progress> {
   private brokenReason: string | null = null;
   private warmUpError: string | null = null;
   private replacedWorkers = 0;
+  private stoppedWorkers = 0;
 
   constructor(private readonly options: WorkerPoolOptions) {
     for (let index = 0; index < options.size; index++) this.startWorker();
@@ -82,15 +96,18 @@ export class WorkerPool<Payload, Result, Progress> {
 
     return new Promise<Result>((resolve, reject) => {
       const onAbort = () => {
-        // A running job cannot be stopped mid-inference: it finishes in its thread and its result is dropped.
         const queued = this.queue.indexOf(job);
         if (queued >= 0) this.queue.splice(queued, 1);
         job.settle({ error: signal?.reason });
+        // Inference cannot be interrupted from outside: the only way to really stop it is to end its thread.
+        const running = [...this.slots].find((slot) => slot.job === job);
+        if (running) this.stopWorker(running);
       };
       const job: Job<Payload, Result, Progress> = {
         id: this.nextJobId++,
         payload,
         onProgress: options.onProgress,
+        onStart: options.onStart,
         settled: false,
         settle(outcome) {
           if (job.settled) return;
@@ -109,10 +126,12 @@ export class WorkerPool<Payload, Result, Progress> {
   health(): WorkerPoolHealth {
     return {
       size: this.options.size,
+      threads: this.slots.size,
       warm: [...this.slots].filter((slot) => slot.warm).length,
       warmUpError: this.warmUpError,
       brokenReason: this.brokenReason,
       replacedWorkers: this.replacedWorkers,
+      stoppedWorkers: this.stoppedWorkers,
     };
   }
 
@@ -138,7 +157,7 @@ export class WorkerPool<Payload, Result, Progress> {
 
   private startWorker(): void {
     const worker = this.options.spawn();
-    const slot: Slot<Payload, Result, Progress> = { worker, job: null, warm: false, spoke: false, lastError: null };
+    const slot: Slot<Payload, Result, Progress> = { worker, job: null, warm: false, spoke: false, lastError: null, retired: false };
     this.slots.add(slot);
     worker.unref();
     worker.on("message", (message: FromWorker<Result, Progress>) => this.onMessage(slot, message));
@@ -150,7 +169,27 @@ export class WorkerPool<Payload, Result, Progress> {
     if (this.options.warmUp) worker.postMessage({ type: "warm-up" } satisfies ToWorker<Payload>);
   }
 
+  /**
+   * Terminates a thread whose job was abandoned and starts its replacement at
+   * once, so the pool stays at its size and queued jobs go on without waiting
+   * for the old thread to exit.
+   */
+  private stopWorker(slot: Slot<Payload, Result, Progress>): void {
+    if (slot.retired) return;
+    slot.retired = true;
+    slot.job = null;
+    this.slots.delete(slot);
+    this.stoppedWorkers++;
+    this.options.logger?.warn({ stoppedWorkers: this.stoppedWorkers }, "a local tagger worker was stopped mid-job (aborted or past its deadline); replacing it");
+    void slot.worker.terminate().catch(() => {});
+    if (this.closed) return;
+    this.replacedWorkers++;
+    this.startWorker();
+    this.dispatch();
+  }
+
   private onMessage(slot: Slot<Payload, Result, Progress>, message: FromWorker<Result, Progress>): void {
+    if (slot.retired) return;
     slot.spoke = true;
     this.startupFailures = 0;
     switch (message.type) {
@@ -162,6 +201,18 @@ export class WorkerPool<Payload, Result, Progress> {
         this.warmUpError = message.error.message;
         this.options.logger?.warn({ err: message.error }, "a local tagger worker could not load its models");
         return;
+      case "started": {
+        const job = slot.job;
+        if (job?.id !== message.id || job.settled) return;
+        slot.warm = true;
+        this.warmUpError = null;
+        try {
+          job.onStart?.();
+        } catch (error) {
+          this.options.logger?.warn({ err: error }, "a start listener of the local tagger threw");
+        }
+        return;
+      }
       case "progress": {
         const job = slot.job;
         if (job?.id !== message.id || job.settled) return;
@@ -192,6 +243,7 @@ export class WorkerPool<Payload, Result, Progress> {
   }
 
   private onExit(slot: Slot<Payload, Result, Progress>, exitCode: number): void {
+    if (slot.retired) return; // stopped on purpose, and replaced then
     this.slots.delete(slot);
     const job = slot.job;
     if (this.closed) {
