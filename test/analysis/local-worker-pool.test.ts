@@ -8,7 +8,7 @@ import { WorkerPool, type WorkerPoolOptions } from "../../src/analysis/local/wor
 type Job =
   | { action: "echo"; value: string }
   | { action: "slow"; value: string; ms: number }
-  | { action: "fail" | "throw-in-thread" | "exit" };
+  | { action: "fail" | "throw-in-thread" | "exit" | "spin" };
 
 class RevivedError extends Error {
   constructor(readonly serialized: SerializedError) {
