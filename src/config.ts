@@ -66,6 +66,20 @@ const envSchema = z.object({
   VISUAL_INDEX_MIN_PHOTOS: int(20_000, 1),
   VISUAL_INDEX_PHOTOS_PER_LIST: int(500, 10),
   VISUAL_SEARCH_PROBES: int(8, 1, 256),
+
+  // Limits checked before execution (server/limits/); README "Security" lists them.
+  GRAPHQL_MAX_TOKENS: int(2_000, 10),
+  GRAPHQL_MAX_DEPTH: int(10, 1, 100),
+  GRAPHQL_MAX_ALIASES: int(15, 0),
+  GRAPHQL_MAX_DIRECTIVES: int(20, 0),
+  GRAPHQL_MAX_COST: int(1_000, 1),
+  // Defaults to on, and to off when NODE_ENV=production: "Did you mean …" hands the schema back.
+  GRAPHQL_SUGGESTIONS: optionalBool,
+  // HTTP server timeouts (server/http-timeouts.ts), so a slow client cannot hold a connection forever.
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100),
+  HTTP_REQUEST_TIMEOUT_MS: int(120_000, 100),
+  HTTP_IDLE_TIMEOUT_MS: int(30_000, 100),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 100),
 });
 
 /** Every environment variable the app reads (docker-compose.yml is checked against it). */
@@ -103,6 +117,10 @@ export interface Config {
   wsInitTimeoutMs: number;
   /** Whether photos are embedded at all, and the IVF lists of visual search: built once this many vectors exist, rebuilt as the catalogue doubles. */
   visualIndex: { enabled: boolean; minVectors: number; vectorsPerList: number; sampleSize: number; growthFactor: number; probes: number };
+  /** What one GraphQL operation may ask for, checked before anything runs (server/limits/). */
+  queryLimits: { maxTokens: number; maxDepth: number; maxAliases: number; maxDirectives: number; maxCost: number; suggestions: boolean };
+  /** Milliseconds: to receive a request's headers, its whole body, and of silence on a socket (idle), between requests (keep-alive). */
+  httpTimeouts: { headersMs: number; requestMs: number; idleMs: number; keepAliveMs: number };
   tagger: {
     mode: TaggerMode;
     timeoutMs: number;
@@ -170,6 +188,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       minVectors: env.VISUAL_INDEX_MIN_PHOTOS,
       vectorsPerList: env.VISUAL_INDEX_PHOTOS_PER_LIST,
       probes: env.VISUAL_SEARCH_PROBES,
+    },
+    queryLimits: {
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: env.GRAPHQL_MAX_COST,
+      suggestions: env.GRAPHQL_SUGGESTIONS ?? env.NODE_ENV !== "production",
+    },
+    httpTimeouts: {
+      headersMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      idleMs: env.HTTP_IDLE_TIMEOUT_MS,
+      keepAliveMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     tagger: {
       mode: env.TAGGER ?? defaultTaggerMode(env),

@@ -11,6 +11,8 @@ import type { RequestContext, RequestOrigin } from "../graphql/context.js";
 import { createErrorFormatter, type ErrorLogger } from "../graphql/format-error.js";
 import { PHOTO_ROUTE } from "../graphql/photo/photo.resolver.js";
 import { drainUnreadUploads } from "./drain-uploads.js";
+import { bodyIdleTimeout, httpServerTimeouts, type HttpTimeouts } from "./http-timeouts.js";
+import { apolloQueryLimits, type CostBudget, type QueryLimits } from "./limits/query-limits.js";
 import { createGraphiqlRouter } from "./graphiql/graphiql-router.js";
 import { startSubscriptionsServer } from "./subscriptions-server.js";
 import { renderMetrics, type MetricsSource } from "./metrics.js";
@@ -27,6 +29,13 @@ export interface HttpServerOptions {
   health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
   metrics: MetricsSource;
   logger: ErrorLogger;
+  /** Checked before any resolver runs (server/limits/); `suggestions`: graphql-js's "Did you mean …?" hints. */
+  queryLimits: QueryLimits & { suggestions: boolean };
+  /** Where a rate limiter by cost plugs in (limits/cost-budget.ts); by default the per-request maximum alone. */
+  costBudget?: CostBudget<RequestContext>;
+  httpTimeouts: HttpTimeouts;
+  /** Stack traces in error responses (development only). */
+  stacktraces: boolean;
 }
 
 export interface RunningHttpServer {
@@ -41,8 +50,9 @@ const GRAPHQL_PATH = "/graphql";
 export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningHttpServer> {
   const app = express();
   app.disable("x-powered-by");
-  const httpServer = createServer(app);
-  const formatError = createErrorFormatter(options.logger);
+  const httpServer = createServer(httpServerTimeouts(options.httpTimeouts), app);
+  const formatError = createErrorFormatter(options.logger, { suggestions: options.queryLimits.suggestions });
+  const limits = apolloQueryLimits<RequestContext>({ schema: options.schema, limits: options.queryLimits, formatError, budget: options.costBudget });
   const subscriptions = startSubscriptionsServer({
     httpServer,
     path: GRAPHQL_PATH,
@@ -56,7 +66,11 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     introspection: options.introspection,
     csrfPrevention: true, // uploads are multipart: clients must send apollo-require-preflight
     formatError,
+    includeStacktraceInErrorResponses: options.stacktraces,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
     plugins: [
+      limits.plugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       { serverWillStart: async () => ({ drainServer: () => subscriptions.close() }) },
@@ -76,6 +90,7 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
   if (options.graphiql) app.use(createGraphiqlRouter("/graphql"));
   app.use(
     GRAPHQL_PATH,
+    bodyIdleTimeout(options.httpTimeouts.idleMs),
     express.json({ limit: "1mb" }),
     // One byte over our own limit, so intake (which reports it clearly) sees the overflow first.
     graphqlUploadExpress({ maxFileSize: options.maxUploadBytes + 1, maxFiles: 4 }),

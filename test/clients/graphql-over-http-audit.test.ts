@@ -55,7 +55,8 @@ describe("GraphQL over HTTP (graphql-http serverAudits)", () => {
       headers: { accept: "application/graphql-response+json", "apollo-require-preflight": "true" },
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ data: { __typename: "Query" } });
+    // extensions.cost: every priced operation reports it (server/limits/); __typename is free.
+    expect(await response.json()).toEqual({ data: { __typename: "Query" }, extensions: { cost: { requested: 0, actual: 0, maximum: 1000, remaining: 1000 } } });
   });
 
   it("refuses a mutation over GET", async () => {

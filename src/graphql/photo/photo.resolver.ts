@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { BadUserInputError } from "../../errors.js";
 import type { Photo } from "../../catalog/photo.entity.js";
 import { MAX_NEAR_DUPLICATES } from "../../catalog/near-duplicate-sql.js";
 import type { NearDuplicate } from "../../catalog/product-repository.js";
@@ -8,6 +9,8 @@ import { PhotoType } from "./photo.type.js";
 
 /** Where the HTTP server serves stored photos (see server/). */
 export const PHOTO_ROUTE = "/uploads";
+
+const DEFAULT_NEAR_DUPLICATES = 10;
 
 @Resolver(() => PhotoType)
 export class PhotoResolver {
@@ -24,9 +27,17 @@ export class PhotoResolver {
   @FieldResolver(() => [NearDuplicatePhotoType], {
     description:
       `Other photos that look the same (re-encoded, resized, slightly cropped): perceptual hashes at most NEAR_DUPLICATE_MAX_DISTANCE bits apart, ` +
-      `closest first, at most ${MAX_NEAR_DUPLICATES}. Empty for photos stored before perceptual hashing. Batched per request.`,
+      `closest first, the first ${DEFAULT_NEAR_DUPLICATES} unless asked for more. Empty for photos stored before perceptual hashing. Batched per request.`,
   })
-  nearDuplicates(@Root() photo: Photo, @Ctx() ctx: RequestContext): Promise<NearDuplicate[]> {
-    return ctx.loaders.nearDuplicatesByPhotoId.load(photo.id);
+  async nearDuplicates(
+    @Root() photo: Photo,
+    // An argument so that queries are priced by it (server/limits/query-cost.ts): nesting nearDuplicates multiplies by it.
+    @Arg("first", () => Int, { defaultValue: DEFAULT_NEAR_DUPLICATES, description: `From 1 to ${MAX_NEAR_DUPLICATES}.` }) first: number,
+    @Ctx() ctx: RequestContext,
+  ): Promise<NearDuplicate[]> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_NEAR_DUPLICATES) {
+      throw new BadUserInputError(`first must be a whole number from 1 to ${MAX_NEAR_DUPLICATES}.`, { argument: "first" });
+    }
+    return (await ctx.loaders.nearDuplicatesByPhotoId.load(photo.id)).slice(0, first);
   }
 }
