@@ -60,6 +60,9 @@ const envSchema = z.object({
   LOCAL_TAGGER_WORKERS: int(1, 1, 16),
   LOCAL_TAGGER_PRELOAD: bool(true),
   LOCAL_TAGGER_OCR: bool(true),
+  // OCR's bounds per photo (analysis/local/text/text-reader.ts): its time, and how many candidate text regions it will read.
+  LOCAL_TAGGER_OCR_BUDGET_MS: int(10_000, 100),
+  LOCAL_TAGGER_OCR_MAX_REGIONS: int(60, 1),
 
   // Visual search (catalog/visual-index-builder.ts): below the minimum every vector is scanned.
   VISUAL_SEARCH: bool(true),
@@ -132,7 +135,7 @@ export interface Config {
       maxRetries: number;
       imageDetail: "low" | "high" | "auto";
     };
-    local: { workers: number; preload: boolean; ocr: boolean };
+    local: { workers: number; preload: boolean; ocr: boolean; ocrBudgetMs: number; ocrMaxRegions: number };
   };
 }
 
@@ -176,8 +179,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       concurrency: env.WORKER_CONCURRENCY,
       retryLimit: env.ANALYSIS_RETRY_LIMIT,
       retryDelaySeconds: env.ANALYSIS_RETRY_DELAY_SECONDS,
-      // A job still active past the tagger's own deadline has lost its worker.
-      expireInSeconds: env.ANALYSIS_JOB_EXPIRE_SECONDS ?? Math.ceil(env.TAGGER_TIMEOUT_MS / 1000) + 30,
+      // A job still active past the tagger's own deadline has lost its worker. An analysis may
+      // first wait up to two deadlines for a panel thread (analysis/analyze-with-deadline.ts).
+      expireInSeconds: env.ANALYSIS_JOB_EXPIRE_SECONDS ?? Math.ceil((3 * env.TAGGER_TIMEOUT_MS) / 1000) + 30,
       maintenanceIntervalSeconds: env.JOB_MAINTENANCE_SECONDS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
@@ -214,7 +218,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
         maxRetries: env.OPENAI_MAX_RETRIES,
         imageDetail: env.OPENAI_IMAGE_DETAIL,
       },
-      local: { workers: env.LOCAL_TAGGER_WORKERS, preload: env.LOCAL_TAGGER_PRELOAD, ocr: env.LOCAL_TAGGER_OCR },
+      local: {
+        workers: env.LOCAL_TAGGER_WORKERS,
+        preload: env.LOCAL_TAGGER_PRELOAD,
+        ocr: env.LOCAL_TAGGER_OCR,
+        ocrBudgetMs: env.LOCAL_TAGGER_OCR_BUDGET_MS,
+        ocrMaxRegions: env.LOCAL_TAGGER_OCR_MAX_REGIONS,
+      },
     },
   };
 }

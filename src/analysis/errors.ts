@@ -4,6 +4,9 @@ export class TaggerUnavailableError extends withCode("TAGGER_UNAVAILABLE") {}
 
 export class TaggerTimeoutError extends withCode("TAGGER_TIMEOUT", { transient: true }) {}
 
+/** No worker thread became free in time: the analysis never started, through no fault of its photo. */
+export class TaggerBusyError extends withCode("TAGGER_BUSY", { transient: true }) {}
+
 export class TaggerRateLimitedError extends withCode("TAGGER_RATE_LIMITED", { transient: true }) {}
 
 /** The tagging service answered with a server error, or could not be reached. */

@@ -12,6 +12,9 @@ export function createSynthesisingTagger(experts: Tagger, synthesiser: Tagger, l
     name: `${synthesiser.name}+${experts.name}`,
     configured: true,
     steps: [...experts.steps, ...synthesiser.steps],
+    optionalSteps: experts.optionalSteps ?? [],
+    // The experts run first, so their start is the analysis's start.
+    waitsForWorker: experts.waitsForWorker ?? false,
     async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<ImageFeatures> {
       const findings = await experts.analyze(image, options);
       try {

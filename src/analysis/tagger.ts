@@ -18,6 +18,15 @@ export interface AnalyzeOptions {
   expertFindings?: ImageFeatures;
   /** Called when a synthesising tagger fell back to its experts' own result, with the reason. */
   onFallback?: (reason: string) => void;
+  /**
+   * For a tagger that waitsForWorker: called when a worker has begun this
+   * analysis. The deadline counts from then, not while it waited its turn.
+   */
+  onStarted?: () => void;
+  /** Optional steps to leave out (a retry after an analysis missed its deadline). */
+  skipSteps?: readonly string[];
+  /** Called for each step that was left out of this analysis, with why; the analysis still succeeds. */
+  onStepSkipped?: (step: string, reason: string) => void;
 }
 
 export interface TaggerHealth {
@@ -33,6 +42,10 @@ export interface Tagger {
   readonly configured: boolean;
   /** The steps reported through onStep, in order, so progress can be shown as a share. */
   readonly steps: readonly string[];
+  /** The steps an analysis can be retried without when it misses its deadline (the local panel's OCR). */
+  readonly optionalSteps?: readonly string[];
+  /** True when analyze() may first wait for a free worker thread; it then calls onStarted. */
+  readonly waitsForWorker?: boolean;
   analyze(image: ImageInput, options?: AnalyzeOptions): Promise<ImageFeatures>;
   health(): TaggerHealth;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
-import { analyzeWithDeadline } from "../analysis/analyze-with-deadline.js";
+import { analysisTimeBoundMs, analyzeWithDeadline } from "../analysis/analyze-with-deadline.js";
 import { progressOf, STAGE, stepStage, type AnalysisStatus } from "../analysis/progress.js";
 import type { Embedding, Embedder } from "../analysis/embedding.js";
 import type { Tagger } from "../analysis/tagger.js";
@@ -34,6 +34,11 @@ export interface AnalysisRunnerDependencies {
  * or a job resumed after a crash): features and tags are overwritten, never
  * appended. Transient failures are thrown while retries remain, so the queue
  * retries them; anything else ends the analysis as FAILED.
+ *
+ * A retry after a TAGGER_TIMEOUT is not made on the same terms: it leaves out
+ * the tagger's optional steps (the local panel's OCR, the expert a texture
+ * can keep busy), and the READY analysis says so in its error, with the code
+ * ANALYSIS_PARTIAL, as it does when an expert skipped a photo on its own.
  */
 export class AnalysisRunner {
   constructor(private readonly deps: AnalysisRunnerDependencies) {}
@@ -43,6 +48,9 @@ export class AnalysisRunner {
     const analysis = await em.findOne(Analysis, { id: analysisId }, { populate: ["photo"] });
     if (!analysis || analysis.status === "READY") return; // deleted meanwhile, or done by an earlier run
     const report = this.reporter(em, analysis);
+    // The previous attempt's outcome, read before it is cleared: it sets this attempt's terms.
+    const skipSteps = analysis.errorCode === TIMEOUT_CODE ? [...(this.deps.tagger.optionalSteps ?? [])] : [];
+    const notes = skipSteps.map((step) => `${step} was left out: the previous attempt did not finish within the deadline`);
     analysis.attempts += 1;
     analysis.errorCode = null;
     analysis.errorMessage = null;
@@ -62,14 +70,22 @@ export class AnalysisRunner {
             pending = pending.then(() => report("RUNNING", stepStage(step), progressOf(step, { index, count: steps.length })));
           },
           onFallback: (reason) => void (analysis.fallbackReason = reason.slice(0, 500)),
+          skipSteps,
+          onStepSkipped: (_step, reason) => void notes.push(reason),
         }),
-        this.deps.embedder?.embed(image, { signal: AbortSignal.timeout(this.deps.taggerTimeoutMs) }) ?? null,
+        // Bounded like the analysis beside it, which may first wait its turn for a panel thread.
+        this.deps.embedder?.embed(image, { signal: AbortSignal.timeout(analysisTimeBoundMs(this.deps.taggerTimeoutMs)) }) ?? null,
       ]);
       await pending;
       await report("RUNNING", STAGE.synthesised, progressOf(STAGE.synthesised));
       await this.saveFeatures(em, photo, features, embedding);
       await report("RUNNING", STAGE.indexed, progressOf(STAGE.indexed));
       analysis.finishedAt = new Date();
+      if (notes.length > 0) {
+        // READY, but not everything was looked at: say what was left out, where clients look for problems.
+        analysis.errorCode = PARTIAL_CODE;
+        analysis.errorMessage = `Analysed without some experts: ${notes.join("; ")}.`.slice(0, 1000);
+      }
       await report("READY", STAGE.ready, progressOf(STAGE.ready));
       await this.deps.bus.publish(topics.productReady, { productId: analysis.product.id });
     } catch (error) {
@@ -112,6 +128,8 @@ export class AnalysisRunner {
     const willRetry = (domain?.transient ?? true) && attempt.retryCount < attempt.retryLimit;
     analysis.errorCode = domain?.code ?? "INTERNAL_SERVER_ERROR";
     analysis.errorMessage = domain?.message ?? "The analysis failed unexpectedly.";
+    const optional = this.deps.tagger.optionalSteps ?? [];
+    if (willRetry && domain?.code === TIMEOUT_CODE && optional.length > 0) analysis.errorMessage += ` The next attempt leaves out ${optional.join(", ")}.`;
     this.deps.logger[domain ? "warn" : "error"]({ err: error, analysisId: analysis.id, attempt: analysis.attempts, willRetry }, "analysis failed");
     if (willRetry) {
       await report("PENDING", analysis.stage, analysis.progress);
@@ -131,6 +149,10 @@ export class AnalysisRunner {
     };
   }
 }
+
+const TIMEOUT_CODE = "TAGGER_TIMEOUT";
+/** A READY analysis that left an expert out (timed out, over its budget, or skipped for the photo's sake). */
+const PARTIAL_CODE = "ANALYSIS_PARTIAL";
 
 /** Its photos' captions, oldest first, each once; null when none has one. */
 function productCaption(photos: readonly Photo[]): string | null {

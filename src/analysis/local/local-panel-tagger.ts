@@ -1,13 +1,12 @@
-import { PANEL_STEPS } from "./panel-steps.js";
+import { OPTIONAL_PANEL_STEPS, PANEL_STEPS } from "./panel-steps.js";
 import type { Embedder } from "../embedding.js";
 import { TaggerInvalidResponseError, TaggerUnavailableError } from "../errors.js";
 import { imageFeaturesSchema, type ImageFeatures } from "../features.js";
 import type { AnalyzeOptions, ImageInput, Tagger, TaggerHealth } from "../tagger.js";
 import { BACKBONE_EMBEDDING } from "./embedding/backbone-embedder.js";
 import { ImageAnalysisFailedError, LocalTaggerFailedError } from "./errors.js";
-import type { PanelStep } from "./panel-steps.js";
 import { spawnPanelThread } from "./panel-thread.js";
-import type { PanelJob, PanelJobResult } from "./panel-worker.js";
+import type { PanelJob, PanelJobResult, PanelProgress } from "./panel-worker.js";
 import type { SerializedError } from "./workers/job-protocol.js";
 import { WorkerPool } from "./workers/worker-pool.js";
 
@@ -23,6 +22,10 @@ export interface LocalPanelTaggerOptions {
   /** Load the models at start (health is not ready until then) rather than on the first analysis. */
   preload: boolean;
   ocr: boolean;
+  /** OCR's share of one analysis: past it the photo is tagged without its text. */
+  ocrBudgetMs?: number | undefined;
+  /** OCR skips photos whose layout pass finds more candidate text regions than this (textures). */
+  ocrMaxRegions?: number | undefined;
   logger?: LocalPanelLogger | undefined;
   /** Decoding refuses images with more pixels; media intake has usually refused them already. */
   maxImagePixels?: number | undefined;
@@ -33,6 +36,8 @@ export interface LocalPanelStats {
   /** TensorFlow.js tensors alive in the thread that ran the last analysis, after it. */
   liveTensorsAfterLastAnalysis: number | null;
   replacedWorkers: number;
+  /** Threads terminated mid-analysis because it was aborted or passed its deadline. */
+  stoppedWorkers: number;
 }
 
 /** The local tagger, with a debug view for tests and diagnostics. */
@@ -49,6 +54,8 @@ export interface LocalPanel {
 
 const TAGGER_NAME = "local";
 const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
+export const DEFAULT_OCR_BUDGET_MS = 10_000;
+export const DEFAULT_OCR_MAX_REGIONS = 60;
 
 /** The local tagger alone (its panel's embedder unused). */
 export function createLocalPanelTagger(options: LocalPanelTaggerOptions): LocalPanelTagger {
@@ -64,9 +71,12 @@ export function createLocalPanelTagger(options: LocalPanelTaggerOptions): LocalP
 export function createLocalPanel(options: LocalPanelTaggerOptions): LocalPanel {
   const { logger } = options;
   const maxPixels = options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
-  const pool = new WorkerPool<PanelJob, PanelJobResult, PanelStep>({
+  const ocr = options.ocr
+    ? { budgetMs: options.ocrBudgetMs ?? DEFAULT_OCR_BUDGET_MS, maxRegions: options.ocrMaxRegions ?? DEFAULT_OCR_MAX_REGIONS }
+    : null;
+  const pool = new WorkerPool<PanelJob, PanelJobResult, PanelProgress>({
     size: options.workers,
-    spawn: () => spawnPanelThread({ ocr: options.ocr }),
+    spawn: () => spawnPanelThread({ ocr }),
     warmUp: options.preload,
     reviveError: (error) => reviveError(error, logger),
     // The pool logs what killed the thread; the caller gets no internals.
@@ -74,22 +84,33 @@ export function createLocalPanel(options: LocalPanelTaggerOptions): LocalPanel {
     unavailableError: (reason) => new TaggerUnavailableError(`The local tagger is unavailable: ${reason}`),
     logger,
   });
-  const counters: Omit<LocalPanelStats, "replacedWorkers"> = { analysesDone: 0, liveTensorsAfterLastAnalysis: null };
+  const counters: Omit<LocalPanelStats, "replacedWorkers" | "stoppedWorkers"> = { analysesDone: 0, liveTensorsAfterLastAnalysis: null };
 
-  // An analysis embeds its photo too: an embed() of a photo being analysed waits for that vector.
+  // An analysis embeds its photo too: an embed() of a photo being analysed waits for that vector,
+  // which the thread sends as soon as it has it (before OCR is done, so a deadline missed in OCR keeps it).
   const vectorsInFlight = new Map<string, Promise<number[]>>();
 
   async function analyze(image: ImageInput, analyzeOptions: AnalyzeOptions = {}): Promise<ImageFeatures> {
+    const skip = OPTIONAL_PANEL_STEPS.filter((step) => analyzeOptions.skipSteps?.includes(step));
+    let sendVector: (vector: number[]) => void = () => {};
+    const vector = new Promise<number[]>((resolve) => (sendVector = resolve));
     const running = pool.run(
-      { kind: "analyse", path: image.path, maxPixels },
-      { signal: analyzeOptions.signal, onProgress: (step) => analyzeOptions.onStep?.(step) },
+      { kind: "analyse", path: image.path, maxPixels, skip },
+      {
+        signal: analyzeOptions.signal,
+        onStart: () => analyzeOptions.onStarted?.(),
+        onProgress: (progress) => ("step" in progress ? analyzeOptions.onStep?.(progress.step) : sendVector(progress.vector)),
+      },
     );
-    const vector = running.then((result) => (result.kind === "analyse" ? result.vector : Promise.reject(new Error("not an analysis"))));
-    vector.catch(() => {}); // an embed() that waits on it sees the failure; nobody else must
-    vectorsInFlight.set(image.path, vector);
-    void running.finally(() => vectorsInFlight.get(image.path) === vector && vectorsInFlight.delete(image.path)).catch(() => {});
+    // Settles with the vector, or with the analysis's failure if that comes first.
+    const vectorOrFailure = Promise.race([vector, running.then((result) => (result.kind === "analyse" ? result.vector : Promise.reject(new Error("not an analysis"))))]);
+    vectorOrFailure.catch(() => {}); // an embed() that waits on it sees the failure; nobody else must
+    vectorsInFlight.set(image.path, vectorOrFailure);
+    void running.finally(() => vectorsInFlight.get(image.path) === vectorOrFailure && vectorsInFlight.delete(image.path)).catch(() => {});
     const result = await running;
     if (result.kind !== "analyse") throw new LocalTaggerFailedError("A panel thread answered an analysis with another kind of result.");
+    for (const { step, reason } of result.skipped) analyzeOptions.onStepSkipped?.(step, reason);
+    if (result.skipped.length > 0) logger?.info({ sha256: image.sha256, skipped: result.skipped }, "local tagger left experts out of an analysis");
     counters.analysesDone++;
     counters.liveTensorsAfterLastAnalysis = result.liveTensors;
     logger?.info({ sha256: image.sha256, timingsMs: roundTimings(result.timings) }, "local tagger analysed an image");
@@ -116,10 +137,12 @@ export function createLocalPanel(options: LocalPanelTaggerOptions): LocalPanel {
     name: TAGGER_NAME,
     configured: true,
     steps: PANEL_STEPS.filter((step) => step !== "ocr" || options.ocr),
+    optionalSteps: OPTIONAL_PANEL_STEPS.filter((step) => step !== "ocr" || options.ocr),
+    waitsForWorker: true,
     analyze,
     health,
     close,
-    stats: () => ({ ...counters, replacedWorkers: pool.health().replacedWorkers }),
+    stats: () => ({ ...counters, replacedWorkers: pool.health().replacedWorkers, stoppedWorkers: pool.health().stoppedWorkers }),
   };
   const embedder: Embedder = {
     model: BACKBONE_EMBEDDING,

@@ -3,19 +3,23 @@ import { TaggerUnavailableError } from "../errors.js";
 import type { ImageFeatures } from "../features.js";
 import { liveTensorCount } from "./detector/centernet-detector.js";
 import { analysePhoto, loadExperts, type PanelExperts, type PanelTimings } from "./panel.js";
-import type { PanelStep } from "./panel-steps.js";
+import type { PanelStep, SkippedStep } from "./panel-steps.js";
+import type { TextReaderLimits } from "./text/text-reader.js";
 import { serveJobs } from "./workers/job-server.js";
 
 /** What the tagger sends a panel thread, and what it gets back. */
 export interface PanelWorkerData {
-  ocr: boolean;
+  /** null when OCR is switched off. */
+  ocr: TextReaderLimits | null;
 }
 /** A photo to analyse into features, or only to embed (the embedder's jobs, whatever the tagger). */
-export interface PanelJob {
-  kind: "analyse" | "embed";
-  path: string;
-  maxPixels: number;
-}
+export type PanelJob =
+  | { kind: "analyse"; path: string; maxPixels: number; skip: PanelStep[] }
+  | { kind: "embed"; path: string; maxPixels: number };
+
+/** Sent while an analysis runs: each finished step, and the embedding as soon as it exists. */
+export type PanelProgress = { step: PanelStep } | { vector: number[] };
+
 export type PanelJobResult =
   | {
       kind: "analyse";
@@ -23,6 +27,8 @@ export type PanelJobResult =
       /** The photo's embedding, computed alongside (the embedder reuses it). */
       vector: number[];
       timings: PanelTimings;
+      /** Experts left out of this analysis, and why. */
+      skipped: SkippedStep[];
       /** TensorFlow.js tensors alive in the thread after the job: flat unless something leaks. */
       liveTensors: number;
     }
@@ -41,7 +47,7 @@ function loadedExperts(): Promise<PanelExperts> {
   return experts;
 }
 
-serveJobs<PanelJob, PanelJobResult, PanelStep>({
+serveJobs<PanelJob, PanelJobResult, PanelProgress>({
   warmUp: async () => {
     await loadedExperts();
   },
@@ -51,7 +57,12 @@ serveJobs<PanelJob, PanelJobResult, PanelStep>({
       const vector = await loaded.embedder.embedFile(job.path, job.maxPixels);
       return { kind: "embed", vector, liveTensors: liveTensorCount() };
     }
-    const { features, vector, timings } = await analysePhoto(job.path, loaded, { maxPixels: job.maxPixels, onStep: progress });
-    return { kind: "analyse", features, vector, timings, liveTensors: liveTensorCount() };
+    const { features, vector, timings, skipped } = await analysePhoto(job.path, loaded, {
+      maxPixels: job.maxPixels,
+      skip: job.skip,
+      onStep: (step) => progress({ step }),
+      onVector: (vector) => progress({ vector }),
+    });
+    return { kind: "analyse", features, vector, timings, skipped, liveTensors: liveTensorCount() };
   },
 });

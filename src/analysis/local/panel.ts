@@ -5,9 +5,9 @@ import { CenterNetDetector } from "./detector/centernet-detector.js";
 import { loadCenterNetGraph } from "./detector/centernet-graph.js";
 import { BackboneEmbedder } from "./embedding/backbone-embedder.js";
 import { fuseEvidence } from "./fusion.js";
-import type { PanelStep } from "./panel-steps.js";
+import type { PanelStep, SkippedStep } from "./panel-steps.js";
 import { decodeRgbImage } from "./rgb-image.js";
-import { TextReader } from "./text/text-reader.js";
+import { TextReader, type Reading, type TextReaderLimits } from "./text/text-reader.js";
 
 /** The loaded experts of one thread. The colour analyst needs no model. */
 export interface PanelExperts {
@@ -20,8 +20,8 @@ export interface PanelExperts {
 
 export type PanelTimings = Record<PanelStep | "decode" | "total", number>;
 
-export async function loadExperts(options: { ocr: boolean }): Promise<PanelExperts> {
-  const [graph, reader] = await Promise.all([loadCenterNetGraph(), options.ocr ? TextReader.start() : null]);
+export async function loadExperts(options: { ocr: TextReaderLimits | null }): Promise<PanelExperts> {
+  const [graph, reader] = await Promise.all([loadCenterNetGraph(), options.ocr ? TextReader.start(options.ocr) : null]);
   return { detector: await CenterNetDetector.load(graph), embedder: new BackboneEmbedder(graph), reader };
 }
 
@@ -30,13 +30,21 @@ export async function loadExperts(options: { ocr: boolean }): Promise<PanelExper
  * this thread (wasm), OCR on tesseract's own thread, colour sampling on
  * libuv's pool. Box colours wait for the detector's boxes. The embedding
  * follows the detector on this thread, from the same decoded copy, while OCR
- * is still reading: it adds little to an analysis's time.
+ * is still reading: it adds little to an analysis's time. The vector is
+ * handed to onVector as soon as it exists, so it survives an analysis that
+ * OCR then makes miss its deadline.
  */
 export async function analysePhoto(
   filePath: string,
   experts: PanelExperts,
-  options: { maxPixels: number; onStep: (step: PanelStep) => void },
-): Promise<{ features: ImageFeatures; vector: number[]; timings: PanelTimings }> {
+  options: {
+    maxPixels: number;
+    /** Experts to leave out (a retry after OCR made the analysis miss its deadline). */
+    skip: readonly PanelStep[];
+    onStep: (step: PanelStep) => void;
+    onVector: (vector: number[]) => void;
+  },
+): Promise<{ features: ImageFeatures; vector: number[]; timings: PanelTimings; skipped: SkippedStep[] }> {
   const started = performance.now();
   const image = await decodeRgbImage(filePath, options.maxPixels);
   const decoded = performance.now();
@@ -53,11 +61,16 @@ export async function analysePhoto(
     const boxes = await Promise.all(detections.map((detection) => objectColours(image, detection.box, wholeImage.exposureGain)));
     return finished("colour", { wholeImage, boxes });
   });
-  const reading = experts.reader ? experts.reader.read(image).then((words) => finished("ocr", words)) : Promise.resolve([]);
-  const embedding = detecting.then(() => experts.embedder.embedImage(image));
+  const reader = options.skip.includes("ocr") ? null : experts.reader;
+  const reading: Promise<Reading> = reader ? reader.read(image).then((words) => finished("ocr", words)) : Promise.resolve({ words: [], skipped: null });
+  const embedding = detecting.then(() => experts.embedder.embedImage(image)).then((vector) => {
+    options.onVector(vector);
+    return vector;
+  });
 
-  const [detections, colours, words, vector] = await Promise.all([detecting, colouring, reading, embedding]);
-  const features = fuseEvidence({ detections, detectionColours: colours.boxes, wholeImage: colours.wholeImage, words });
+  const [detections, colours, read, vector] = await Promise.all([detecting, colouring, reading, embedding]);
+  const features = fuseEvidence({ detections, detectionColours: colours.boxes, wholeImage: colours.wholeImage, words: read.words });
   timings.total = performance.now() - started;
-  return { features, vector, timings };
+  const skipped: SkippedStep[] = read.skipped ? [{ step: "ocr", reason: read.skipped }] : [];
+  return { features, vector, timings, skipped };
 }
