@@ -1,6 +1,9 @@
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import pino, { type Logger } from "pino";
 import { createAnalysers } from "./analysis/create-tagger.js";
+import { ApiKeyStore } from "./auth/api-key-store.js";
+import { ApiKeys } from "./auth/api-keys.js";
+import { describeAuthMode, refuseUnsetAuthInProduction } from "./auth/auth-setting.js";
 import { AnalysisRunner } from "./catalog/analysis-runner.js";
 import { AnalysisWatch } from "./catalog/analysis-watch.js";
 import { CatalogService } from "./catalog/catalog-service.js";
@@ -12,7 +15,7 @@ import { startVisualMaintenance } from "./catalog/visual-maintenance.js";
 import { VisualListCache } from "./catalog/visual-list-cache.js";
 import { VisualRepository } from "./catalog/visual-repository.js";
 import type { Config } from "./config.js";
-import { startEmbeddedPostgres, type RunningPostgres } from "./db/embedded-postgres.js";
+import { EMBEDDED_DATABASE, startEmbeddedPostgres, type RunningPostgres } from "./db/embedded-postgres.js";
 import { startPgEventBus } from "./db/event-bus.js";
 import { AnalysisJobQueue } from "./db/job-queue.js";
 import { countStatements, createOrm, migrate } from "./db/orm.js";
@@ -36,7 +39,6 @@ export interface AppRoles {
   worker: boolean;
 }
 
-const EMBEDDED_DATABASE = "lookalike";
 const STALE_INCOMING_MS = 60 * 60 * 1000;
 const SWEEP_BATCH = 100;
 
@@ -52,6 +54,7 @@ export async function startApp(
   logger: Logger = pino({ level: config.logLevel }),
   roles: AppRoles = { http: true, worker: config.jobs.runWorker },
 ): Promise<RunningApp> {
+  if (roles.http) refuseUnsetAuthInProduction(config);
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((err) => logger.error({ err }, "shutdown step failed"));
@@ -142,6 +145,9 @@ export async function startApp(
     let url = "";
     let port = 0;
     if (roles.http) {
+      const apiKeys = new ApiKeys(new ApiKeyStore((sql, params) => orm.em.getConnection().execute(sql, params)), config.auth.mode);
+      const authMode = describeAuthMode(config);
+      logger[authMode.level]({ auth: config.auth.mode }, authMode.message);
       const http = await startHttpServer(
         {
           schema: await buildLookalikeSchema(),
@@ -151,7 +157,9 @@ export async function startApp(
             createSimilarity,
             analysis: new AnalysisWatch(bus, () => new ProductRepository(orm.em.fork())),
             publicUrl: config.http.publicUrl,
+            apiKeys,
           }),
+          authenticate: (token) => apiKeys.authenticate(token),
           uploadsDir: config.media.uploadsDir,
           maxUploadBytes: config.media.maxUploadBytes,
           introspection: config.http.introspection,

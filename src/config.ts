@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import type { AuthMode } from "./auth/request-auth.js";
 import { DEFAULT_VISUAL_INDEX } from "./catalog/visual-index-builder.js";
 
 /**
@@ -27,6 +28,8 @@ const envSchema = z.object({
   // Both default to on, and to off when NODE_ENV=production.
   GRAPHIQL: optionalBool,
   INTROSPECTION: optionalBool,
+  // API keys (src/auth/): unset means off, except with NODE_ENV=production, where the API refuses to start until it is set.
+  AUTH: z.preprocess(blankToUndefined, z.enum(["required", "off"]).optional()),
 
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_MAX: int(10, 1, 200),
@@ -94,6 +97,8 @@ export interface Config {
   env: "development" | "production" | "test";
   http: { host: string; port: number; publicUrl: string | undefined; graphiql: boolean; introspection: boolean };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** required: every request needs an API key with the operation's scope; off: open. `explicit`: AUTH was set. */
+  auth: { mode: AuthMode; explicit: boolean };
   database: {
     url: string | undefined;
     poolMax: number;
@@ -163,6 +168,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       introspection: env.INTROSPECTION ?? env.NODE_ENV !== "production",
     },
     logLevel: env.LOG_LEVEL,
+    // Unset in production: "required" here, and startApp refuses to serve until AUTH is set (auth/auth-setting.ts).
+    auth: { mode: env.AUTH ?? (env.NODE_ENV === "production" ? "required" : "off"), explicit: env.AUTH !== undefined },
     database: {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,

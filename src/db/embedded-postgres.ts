@@ -20,6 +20,8 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
+/** The application's database on the embedded server. */
+export const EMBEDDED_DATABASE = "lookalike";
 const USER = "lookalike";
 // Loopback only, so a fixed password is no secret worth keeping.
 const PASSWORD = "lookalike";
@@ -66,8 +68,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   }
   await ensureDatabase(server, database);
-  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
-  return { url: `${base}/${database}`, adminUrl: `${base}/postgres`, stop: () => server.stop() };
+  return { url: embeddedPostgresUrl(port, database), adminUrl: embeddedPostgresUrl(port, "postgres"), stop: () => server.stop() };
+}
+
+/** Where the embedded server of a running app is reached: tools (npm run keys) connect there rather than start a second one. */
+export function embeddedPostgresUrl(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
 /**

@@ -1,6 +1,8 @@
 import DataLoader from "dataloader";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { ApiKeys } from "../auth/api-keys.js";
+import type { RequestAuth } from "../auth/request-auth.js";
 import type { CatalogService } from "../catalog/catalog-service.js";
 import type { Analysis } from "../catalog/analysis.entity.js";
 import type { AnalysisWatch } from "../catalog/analysis-watch.js";
@@ -19,6 +21,9 @@ export interface RequestContext {
   };
   /** Absolute base of links handed to clients, such as Photo.url. */
   publicUrl: string;
+  /** Who is asking: the verified API key (id, scopes) or null; checked before execution, kept for per-key limits. */
+  auth: RequestAuth;
+  apiKeys: ApiKeys;
 }
 
 export interface ContextDependencies {
@@ -29,12 +34,15 @@ export interface ContextDependencies {
   analysis: AnalysisWatch;
   /** Configured public URL; when absent, links are built from the request's own host. */
   publicUrl: string | undefined;
+  apiKeys: ApiKeys;
 }
 
 /** What links are built from: the request's scheme and Host header. */
 export interface RequestOrigin {
   protocol: string;
   host: string | undefined;
+  /** The credentials the request carried, as the server verified them. */
+  auth: RequestAuth;
 }
 
 /** A fresh EntityManager (identity map) and fresh DataLoaders for every request. */
@@ -61,6 +69,8 @@ export function createContextFactory(deps: ContextDependencies) {
         }),
       },
       publicUrl: deps.publicUrl ?? `${origin.protocol}://${origin.host ?? "localhost"}`,
+      auth: origin.auth,
+      apiKeys: deps.apiKeys,
     };
   };
 }

@@ -2,6 +2,8 @@ import "reflect-metadata";
 import { buildSchema, type PubSub } from "type-graphql";
 import type { GraphQLSchema } from "graphql";
 import { AnalysisProgressResolver } from "./analysis/analysis-progress.resolver.js";
+import { ApiKeyResolver } from "./auth/api-key.resolver.js";
+import { assertEveryOperationHasScope } from "./auth/requires-scope.js";
 import { RetryAnalysisResolver } from "./analysis/retry-analysis.resolver.js";
 import { PhotoResolver } from "./photo/photo.resolver.js";
 import { AddProductResolver } from "./product/add-product.resolver.js";
@@ -17,6 +19,7 @@ export const resolvers = [
   SearchResolver,
   RetryAnalysisResolver,
   AnalysisProgressResolver,
+  ApiKeyResolver,
 ] as const;
 
 /**
@@ -32,6 +35,8 @@ const noTopicPubSub: PubSub = {
   },
 };
 
-export function buildLookalikeSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, validate: false, pubSub: noTopicPubSub });
+export async function buildLookalikeSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({ resolvers, validate: false, pubSub: noTopicPubSub });
+  assertEveryOperationHasScope(schema);
+  return schema;
 }

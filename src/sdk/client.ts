@@ -6,7 +6,13 @@ import { extractFiles, multipartBody } from "./multipart.js";
 export interface LookalikeClientOptions {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
   url: string;
-  /** Sent with every request (an Authorization header, say). */
+  /**
+   * An API key (lk_…), sent as Authorization: Bearer <apiKey> with every
+   * request. For subscriptions, give it to graphql-ws's createClient as
+   * connectionParams: { apiKey }.
+   */
+  apiKey?: string;
+  /** Sent with every request; an Authorization header here wins over apiKey. */
   headers?: Record<string, string>;
   /** Defaults to the global fetch. */
   fetch?: typeof fetch;
@@ -33,6 +39,8 @@ const printOnce = (document: DocumentNode) => printed.get(document) ?? printed.s
 
 export function createLookalikeClient(options: LookalikeClientOptions): LookalikeClient {
   const fetchImpl = options.fetch ?? globalThis.fetch;
+  const ownAuthorization = Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() === "authorization");
+  const authorization: Record<string, string> = options.apiKey && !ownAuthorization ? { authorization: `Bearer ${options.apiKey}` } : {};
   return {
     async request<TData, TVariables extends Record<string, unknown>>(
       document: TypedDocumentNode<TData, TVariables>,
@@ -45,7 +53,7 @@ export function createLookalikeClient(options: LookalikeClientOptions): Lookalik
       const query = printOnce(document);
       const operationName = operation?.name?.value;
       const extracted = extractFiles(variables ?? {});
-      const headers: Record<string, string> = { accept: "application/graphql-response+json, application/json", ...options.headers };
+      const headers: Record<string, string> = { accept: "application/graphql-response+json, application/json", ...authorization, ...options.headers };
       let body: string | FormData;
       if (extracted.files.size > 0) {
         body = multipartBody({ query, operationName, variables: extracted.variables }, extracted.files);

@@ -7,9 +7,11 @@ import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { graphqlUploadExpress } from "graphql-upload-minimal";
+import { bearerToken, type RequestAuth } from "../auth/request-auth.js";
 import type { RequestContext, RequestOrigin } from "../graphql/context.js";
 import { createErrorFormatter, type ErrorLogger } from "../graphql/format-error.js";
 import { PHOTO_ROUTE } from "../graphql/photo/photo.resolver.js";
+import { requireScopesPlugin } from "./auth/require-scopes-plugin.js";
 import { drainUnreadUploads } from "./drain-uploads.js";
 import { bodyIdleTimeout, httpServerTimeouts, type HttpTimeouts } from "./http-timeouts.js";
 import { apolloQueryLimits, type CostBudget, type QueryLimits } from "./limits/query-limits.js";
@@ -20,6 +22,8 @@ import { renderMetrics, type MetricsSource } from "./metrics.js";
 export interface HttpServerOptions {
   schema: GraphQLSchema;
   context: (origin: RequestOrigin) => Promise<RequestContext>;
+  /** Verifies an API key (src/auth/); undefined when the request carries none. */
+  authenticate: (token: string | undefined) => Promise<RequestAuth>;
   uploadsDir: string;
   maxUploadBytes: number;
   introspection: boolean;
@@ -60,6 +64,7 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     context: options.context,
     formatError,
     initTimeoutMs: options.wsInitTimeoutMs,
+    authenticate: options.authenticate,
   });
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
@@ -73,6 +78,7 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
       limits.plugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      requireScopesPlugin(),
       { serverWillStart: async () => ({ drainServer: () => subscriptions.close() }) },
     ],
   });
@@ -95,7 +101,10 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     // One byte over our own limit, so intake (which reports it clearly) sees the overflow first.
     graphqlUploadExpress({ maxFileSize: options.maxUploadBytes + 1, maxFiles: 4 }),
     drainUnreadUploads,
-    expressMiddleware(apollo, { context: ({ req }) => options.context({ protocol: req.protocol, host: req.get("host") }) }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        options.context({ protocol: req.protocol, host: req.get("host"), auth: await options.authenticate(bearerToken(req.get("authorization"))) }),
+    }),
   );
 
   await new Promise<void>((resolve, reject) => {

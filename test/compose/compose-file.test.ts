@@ -49,6 +49,8 @@ describe("docker-compose.yml", () => {
     expect(environment.filter((variable) => !(ENV_VARIABLES as readonly string[]).includes(variable)), `unknown in ${name}`).toEqual([]);
     expect(service(name).environment).toMatchObject({ NODE_ENV: "production", UPLOADS_DIR: "/data/uploads" });
     expect(String(service(name).environment!.DATABASE_URL)).toMatch(/@postgres:5432\//);
+    // Production shape: API keys required unless AUTH is overridden on purpose.
+    expect(String(service(name).environment!.AUTH)).toBe("${AUTH:-required}");
   });
 
   it("lets the worker alone run analyses, from the same image", () => {

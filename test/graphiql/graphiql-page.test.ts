@@ -59,7 +59,7 @@ describe("GraphiQL at GET /graphql (development)", () => {
 describe("in production (NODE_ENV=production)", () => {
   let api: TestApp;
   beforeAll(async () => {
-    api = await startTestApp({ TAGGER: "none", NODE_ENV: "production" });
+    api = await startTestApp({ TAGGER: "none", NODE_ENV: "production", AUTH: "off" });
   });
   afterAll(async () => {
     await api?.stop();

@@ -6,6 +6,7 @@ import type { RequestContext } from "../context.js";
 import { ProductType } from "../product/product.type.js";
 import { AnalysisProgressType } from "./analysis.type.js";
 import { progressView } from "./analysis-view.js";
+import { RequiresScope } from "../auth/requires-scope.js";
 
 interface ProgressArgs {
   productId?: string | null;
@@ -14,6 +15,7 @@ interface ProgressArgs {
 
 @Resolver()
 export class AnalysisProgressResolver {
+  @RequiresScope("read")
   @Subscription(() => AnalysisProgressType, {
     description:
       "Progress of a product's analysis (productId: the current state at once, then every stage until READY or FAILED), " +
@@ -28,6 +30,7 @@ export class AnalysisProgressResolver {
     return progressView(event);
   }
 
+  @RequiresScope("read")
   @Subscription(() => ProductType, {
     description: "Products as their analysis completes (READY).",
     subscribe: ({ context }) => (context as RequestContext).analysis.watchReadyProducts(),

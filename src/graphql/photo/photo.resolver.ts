@@ -6,6 +6,7 @@ import type { NearDuplicate } from "../../catalog/product-repository.js";
 import type { RequestContext } from "../context.js";
 import { NearDuplicatePhotoType } from "./near-duplicate-photo.type.js";
 import { PhotoType } from "./photo.type.js";
+import { RequiresScope } from "../auth/requires-scope.js";
 
 /** Where the HTTP server serves stored photos (see server/). */
 export const PHOTO_ROUTE = "/uploads";
@@ -14,6 +15,7 @@ const DEFAULT_NEAR_DUPLICATES = 10;
 
 @Resolver(() => PhotoType)
 export class PhotoResolver {
+  @RequiresScope("read")
   @Query(() => PhotoType, { description: "One photo by id; NOT_FOUND when there is none." })
   photo(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Photo> {
     return ctx.catalog.photo(id);

@@ -4,9 +4,11 @@ import type { Product } from "../../catalog/product.entity.js";
 import type { RequestContext } from "../context.js";
 import { toIncomingFile } from "../upload.js";
 import { ProductType } from "./product.type.js";
+import { RequiresScope } from "../auth/requires-scope.js";
 
 @Resolver()
 export class AddProductResolver {
+  @RequiresScope("write")
   @Mutation(() => ProductType, {
     description: "Uploads a product photo (multipart request), analyses it into tags and stores the product.",
   })

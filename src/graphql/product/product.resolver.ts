@@ -8,14 +8,17 @@ import { analysisView } from "../analysis/analysis-view.js";
 import { PhotoType } from "../photo/photo.type.js";
 import { ProductConnectionType } from "./product-connection.type.js";
 import { ProductType } from "./product.type.js";
+import { RequiresScope } from "../auth/requires-scope.js";
 
 @Resolver(() => ProductType)
 export class ProductResolver {
+  @RequiresScope("read")
   @Query(() => ProductType, { description: "One product by id; NOT_FOUND when there is none." })
   product(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Product> {
     return ctx.catalog.product(id);
   }
 
+  @RequiresScope("read")
   @Query(() => ProductConnectionType, { description: "The catalogue, newest first." })
   async products(
     @Arg("first", () => Int, { defaultValue: 20 }) first: number,

@@ -4,9 +4,11 @@ import type { RequestContext } from "../context.js";
 import { toIncomingFile } from "../upload.js";
 import { SimilarProductsType } from "./product-match.type.js";
 import { SimilarityArgs } from "./ranking.args.js";
+import { RequiresScope } from "../auth/requires-scope.js";
 
 @Resolver()
 export class FindSimilarProductsResolver {
+  @RequiresScope("search")
   @Mutation(() => SimilarProductsType, {
     description: "Analyses a query photo (multipart request; not stored) and returns the products that look most like it.",
   })

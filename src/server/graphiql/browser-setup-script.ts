@@ -5,7 +5,11 @@
  *   nothing connects until a subscription runs);
  * - an "Upload" plugin: the file chosen there goes with every operation that
  *   declares an Upload variable, as a GraphQL multipart request carrying the
- *   CSRF preflight header.
+ *   CSRF preflight header;
+ * - an "API key" plugin: the key pasted there (kept for the browser tab only,
+ *   in sessionStorage) goes as Authorization: Bearer over HTTP, unless the
+ *   Headers editor sets its own, and as { apiKey } in graphql-ws's
+ *   connection_init.
  * Plain ES2020 in a string, because the server's TypeScript has no DOM types
  * and the built server must find it without copying files (no backticks or
  * template substitutions inside).
@@ -17,8 +21,33 @@ export const BROWSER_SETUP_SCRIPT = String.raw`(function () {
   var h = React.createElement;
   var GraphQL = window.GraphiQL.GraphQL;
   var endpoint = new URL(settings.endpoint, window.location.href).href;
-  var wsClient = window.graphqlWs.createClient({ url: endpoint.replace(/^http/, "ws"), lazy: true, retryAttempts: 0 });
-  var httpFetcher = window.GraphiQL.createFetcher({ url: endpoint, wsClient: wsClient });
+  var KEY_STORAGE = "lookalike-api-key";
+  var apiKey = "";
+  try { apiKey = window.sessionStorage.getItem(KEY_STORAGE) || ""; } catch (error) { /* storage may be off */ }
+  var wsClient = null;
+  var httpFetcher = null;
+  /** A fresh connection for every key: connection_init carries the key only when a socket opens. */
+  function connect() {
+    if (wsClient) wsClient.dispose();
+    wsClient = window.graphqlWs.createClient({
+      url: endpoint.replace(/^http/, "ws"),
+      lazy: true,
+      retryAttempts: 0,
+      connectionParams: function () { return apiKey ? { apiKey: apiKey } : {}; },
+    });
+    httpFetcher = window.GraphiQL.createFetcher({ url: endpoint, wsClient: wsClient });
+  }
+  connect();
+  function setApiKey(key) {
+    apiKey = key.trim();
+    try { window.sessionStorage.setItem(KEY_STORAGE, apiKey); } catch (error) { /* kept in memory only */ }
+    connect();
+  }
+  /** The Headers editor's own Authorization wins over the pasted key. */
+  function withApiKey(headers) {
+    var own = Object.keys(headers || {}).some(function (name) { return name.toLowerCase() === "authorization"; });
+    return apiKey && !own ? Object.assign({ Authorization: "Bearer " + apiKey }, headers) : headers;
+  }
 
   var chosenFile = null;
   var listeners = new Set();
@@ -76,6 +105,7 @@ export const BROWSER_SETUP_SCRIPT = String.raw`(function () {
   }
 
   function fetcher(params, options) {
+    options = Object.assign({}, options, { headers: withApiKey(options && options.headers) });
     var document = params.query ? parseOrNull(params.query) : null;
     var operation = document && operationToRun(document, params.operationName);
     if (!operation) return httpFetcher(params, options);
@@ -112,11 +142,37 @@ export const BROWSER_SETUP_SCRIPT = String.raw`(function () {
   }
 
   var uploadPlugin = { title: "Upload", icon: UploadIcon, content: UploadPanel };
+
+  function KeyIcon() {
+    return h("svg", { viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 1.5, strokeLinecap: "round", strokeLinejoin: "round", "aria-hidden": true },
+      h("circle", { cx: 7.5, cy: 15.5, r: 4.5 }),
+      h("path", { d: "M10.7 12.3L20 3M16 7l3 3M14 9l2 2" }));
+  }
+
+  function ApiKeyPanel() {
+    var state = React.useState(apiKey);
+    return h("div", { className: "lookalike-upload lookalike-api-key" },
+      h("div", { className: "graphiql-doc-explorer-title" }, "API key"),
+      h("p", null, "Paste a key (lk_…). It is sent as Authorization: Bearer over HTTP and in connection_init for subscriptions, and kept for this browser tab only."),
+      h("input", {
+        type: "password",
+        autoComplete: "off",
+        spellCheck: false,
+        placeholder: "lk_…",
+        "aria-label": "API key",
+        value: state[0],
+        onChange: function (event) { state[1](event.target.value); setApiKey(event.target.value); },
+      }),
+      h("p", { className: "lookalike-api-key-state" }, state[0].trim() ? "Requests carry this key." : "No key: requests are anonymous."),
+      state[0] ? h("button", { type: "button", className: "graphiql-button", onClick: function () { state[1](""); setApiKey(""); } }, "Clear") : null);
+  }
+
+  var apiKeyPlugin = { title: "API key", icon: KeyIcon, content: ApiKeyPanel };
   window.ReactDOM.createRoot(document.getElementById("graphiql")).render(
     h(window.GraphiQL, {
       fetcher: fetcher,
       defaultTabs: settings.tabs,
-      plugins: [uploadPlugin],
+      plugins: [uploadPlugin, apiKeyPlugin],
       defaultEditorToolsVisibility: "variables",
     }),
   );

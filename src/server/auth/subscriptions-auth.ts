@@ -1,0 +1,79 @@
+import { GraphQLError, type GraphQLSchema, getOperationAST, parse } from "graphql";
+import type { Context } from "graphql-ws";
+import type { Extra } from "graphql-ws/use/ws";
+import { authorize, bearerToken, type RequestAuth } from "../../auth/request-auth.js";
+import { scopeRequirements } from "../../graphql/auth/requires-scope.js";
+import { toRefusal } from "./refusal.js";
+
+/** Close codes of a refused connection_init, after HTTP's 401 and 403. */
+export const WS_UNAUTHORIZED = 4401;
+export const WS_FORBIDDEN = 4403;
+
+// Bounds our own parse of a subscribe message, which runs before the limits of validation do.
+const MAX_TOKENS = 10_000;
+
+type WsContext = Context<Record<string, unknown> | undefined, Extra>;
+
+/**
+ * graphql-ws takes the key in connection_init's payload: { apiKey: "lk_…" }
+ * or { authorization: "Bearer lk_…" }, as HTTP sends it.
+ * - connection_init: a missing, malformed, unknown or revoked key closes the
+ *   socket with 4401 (when AUTH=required, or whenever a bad key is sent); a
+ *   key without the read scope that subscriptions need, with 4403.
+ * - every subscribe: the key is verified again (a key revoked meanwhile
+ *   starts nothing new) and checked against the operation's scopes, as over HTTP.
+ */
+export function subscriptionsAuth(schema: GraphQLSchema, authenticate: (token: string | undefined) => Promise<RequestAuth>) {
+  const current = new WeakMap<WsContext, RequestAuth>();
+  const verify = async (ctx: WsContext) => {
+    const auth = await authenticate(tokenOf(ctx.connectionParams));
+    current.set(ctx, auth);
+    return auth;
+  };
+  return {
+    onConnect: async (ctx: WsContext): Promise<boolean> => {
+      const refusal = connectionRefusal(await verify(ctx));
+      if (refusal) ctx.extra.socket.close(refusal.code, refusal.reason);
+      return !refusal;
+    },
+    onSubscribe: async (ctx: WsContext, _id: string, payload: { query: string; operationName?: string | null }): Promise<GraphQLError[] | undefined> => {
+      const auth = await verify(ctx);
+      let document;
+      try {
+        document = parse(payload.query, { maxTokens: MAX_TOKENS });
+      } catch (error) {
+        // Refused here rather than left to graphql-ws: what is not checked must not run.
+        return [error instanceof GraphQLError ? error : new GraphQLError("The operation cannot be parsed.")];
+      }
+      const operation = getOperationAST(document, payload.operationName ?? undefined);
+      if (!operation) return undefined; // graphql-ws refuses it in validation, and runs nothing
+      try {
+        authorize(auth, scopeRequirements(schema, document, operation));
+        return undefined;
+      } catch (error) {
+        const refusal = toRefusal(error);
+        if (!refusal) throw error;
+        const { http: _http, ...extensions } = refusal.extensions;
+        return [new GraphQLError(refusal.message, { extensions })];
+      }
+    },
+    /** The auth of the connection's latest subscribe, for its context. */
+    authOf: (ctx: WsContext): RequestAuth => current.get(ctx)!,
+  };
+}
+
+function connectionRefusal(auth: RequestAuth): { code: number; reason: string } | null {
+  if (auth.problem) return { code: WS_UNAUTHORIZED, reason: `Unauthorized: the API key is ${auth.problem}` };
+  if (auth.mode !== "required") return null;
+  if (!auth.key) return { code: WS_UNAUTHORIZED, reason: "Unauthorized: send { apiKey } in connection_init" };
+  if (!auth.key.scopes.includes("read")) return { code: WS_FORBIDDEN, reason: 'Forbidden: subscriptions need the "read" scope' };
+  return null;
+}
+
+function tokenOf(params: Record<string, unknown> | undefined): string | undefined {
+  const apiKey = params?.apiKey;
+  if (apiKey !== undefined && apiKey !== null) return typeof apiKey === "string" ? apiKey : "";
+  const header = params?.authorization ?? params?.Authorization;
+  if (header === undefined || header === null) return undefined;
+  return typeof header === "string" ? bearerToken(header) : "";
+}
