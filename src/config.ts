@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import type { AuthMode } from "./auth/request-auth.js";
+import { analysisTimeBoundMs } from "./analysis/analyze-with-deadline.js";
 import { DEFAULT_VISUAL_INDEX } from "./catalog/visual-index-builder.js";
 
 /**
@@ -186,9 +187,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       concurrency: env.WORKER_CONCURRENCY,
       retryLimit: env.ANALYSIS_RETRY_LIMIT,
       retryDelaySeconds: env.ANALYSIS_RETRY_DELAY_SECONDS,
-      // A job still active past the tagger's own deadline has lost its worker. An analysis may
-      // first wait up to two deadlines for a panel thread (analysis/analyze-with-deadline.ts).
-      expireInSeconds: env.ANALYSIS_JOB_EXPIRE_SECONDS ?? Math.ceil((3 * env.TAGGER_TIMEOUT_MS) / 1000) + 30,
+      // A job still active past the tagger's own deadline, and its wait for a panel thread, has lost its worker.
+      expireInSeconds: env.ANALYSIS_JOB_EXPIRE_SECONDS ?? Math.ceil(analysisTimeBoundMs(env.TAGGER_TIMEOUT_MS) / 1000) + 30,
       maintenanceIntervalSeconds: env.JOB_MAINTENANCE_SECONDS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -3,15 +3,18 @@ import { imageFeaturesSchema, type ImageFeatures } from "./features.js";
 import type { AnalyzeOptions, ImageInput, Tagger } from "./tagger.js";
 
 /**
- * How long an analysis may wait for a free worker, in deadlines. The photo
- * ahead of it is stopped at its own deadline, so one is the usual worst case;
- * the second covers a fresh thread loading its models on a busy machine.
+ * How long an analysis may wait for a free worker. The photo ahead of it is
+ * stopped at its own deadline, so one deadline is the usual worst case; on
+ * top of it, the fresh thread that replaces a stopped one loads its models
+ * (seconds, more on a busy machine, whatever the deadline).
  */
-export const MAX_WAIT_IN_DEADLINES = 2;
+export function maxWaitMs(timeoutMs: number): number {
+  return Math.max(2 * timeoutMs, timeoutMs + 30_000);
+}
 
 /** The longest one analyzeWithDeadline() call can take: waiting for a worker, then the deadline. */
 export function analysisTimeBoundMs(timeoutMs: number): number {
-  return (MAX_WAIT_IN_DEADLINES + 1) * timeoutMs;
+  return maxWaitMs(timeoutMs) + timeoutMs;
 }
 
 /**
@@ -52,10 +55,10 @@ export async function analyzeWithDeadline(
   };
   let started = false;
   if (tagger.waitsForWorker) {
-    const maxWaitMs = MAX_WAIT_IN_DEADLINES * timeoutMs;
+    const waitMs = maxWaitMs(timeoutMs);
     timer = setTimeout(() => {
-      fail(new TaggerBusyError(`No ${tagger.name} tagger worker became free within ${maxWaitMs} ms; the analysis will be tried again.`, { maxWaitMs }));
-    }, maxWaitMs);
+      fail(new TaggerBusyError(`No ${tagger.name} tagger worker became free within ${waitMs} ms.`, { maxWaitMs: waitMs }));
+    }, waitMs);
   } else {
     started = true;
     startDeadline();
