@@ -1,7 +1,12 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAppProcess } from "../support/app-process.js";
+import { freePort } from "../support/free-port.js";
 import { createTestDatabase, withClient } from "../support/test-database.js";
 
 /** `npm run keys` (src/keys.ts) as a person runs it, against a real database it migrates itself. */
@@ -18,10 +23,12 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function keys(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+const keys = (...args: string[]) => keysWith({ DATABASE_URL: database.url }, ...args);
+
+async function keysWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "src/keys.ts", ...args], {
-      env: { ...process.env, DATABASE_URL: database.url },
+      env: { ...process.env, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -75,4 +82,45 @@ describe("npm run keys", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("Usage: npm run keys -- <command>");
   });
+});
+
+describe("npm run keys without DATABASE_URL", () => {
+  let root: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), "lookalike-keys-pg-"));
+    await chmod(root, 0o755); // PostgreSQL may run as another user (when we are root)
+    env = { DATABASE_URL: "", EMBEDDED_PG_DIR: path.join(root, "data"), EMBEDDED_PG_PORT: String(await freePort()) };
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("starts the embedded PostgreSQL for itself, and uses the running app's without stopping it", async () => {
+    const created = await keysWith(env, "create", "--name", "embedded", "--scopes", "read", "--json");
+    expect(created.code).toBe(0);
+    const { token } = JSON.parse(created.stdout) as { token: string };
+
+    const app = await startAppProcess({ ...env, TAGGER: "none", RUN_WORKER: "false", VISUAL_SEARCH: "false", LOCAL_TAGGER_PRELOAD: "false", AUTH: "required" });
+    try {
+      const listed = await keysWith(env, "list", "--json");
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ name: "embedded" })]);
+      // The app's own PostgreSQL is still up, and knows the key made before it started.
+      expect((await fetch(`${app.url}/health`)).status).toBe(200);
+      const response = await fetch(`${app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: "{ __typename }" }),
+      });
+      expect(((await response.json()) as { data: unknown }).data).toEqual({ __typename: "Query" });
+    } finally {
+      // SIGTERM: the app stops its embedded PostgreSQL on the way out.
+      const exited = new Promise((resolve) => app.child.once("exit", resolve));
+      app.child.kill("SIGTERM");
+      await exited;
+    }
+  }, 180_000); // initdb, two PostgreSQL starts and an app start, on a shared machine
 });
