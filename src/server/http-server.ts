@@ -7,10 +7,11 @@ import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { graphqlUploadExpress } from "graphql-upload-minimal";
-import { bearerToken, type RequestAuth } from "../auth/request-auth.js";
+import type { RequestAuth } from "../auth/request-auth.js";
 import type { RequestContext, RequestOrigin } from "../graphql/context.js";
 import { createErrorFormatter, type ErrorLogger } from "../graphql/format-error.js";
 import { PHOTO_ROUTE } from "../graphql/photo/photo.resolver.js";
+import { authenticateRequest, requestAuthOf } from "./auth/authenticate-request.js";
 import { requireScopesPlugin } from "./auth/require-scopes-plugin.js";
 import { drainUnreadUploads } from "./drain-uploads.js";
 import { bodyIdleTimeout, httpServerTimeouts, type HttpTimeouts } from "./http-timeouts.js";
@@ -101,9 +102,9 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     // One byte over our own limit, so intake (which reports it clearly) sees the overflow first.
     graphqlUploadExpress({ maxFileSize: options.maxUploadBytes + 1, maxFiles: 4 }),
     drainUnreadUploads,
+    authenticateRequest(options.authenticate),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        options.context({ protocol: req.protocol, host: req.get("host"), auth: await options.authenticate(bearerToken(req.get("authorization"))) }),
+      context: async ({ req, res }) => options.context({ protocol: req.protocol, host: req.get("host"), auth: requestAuthOf(res) }),
     }),
   );
 

@@ -114,6 +114,14 @@ describe("refused requests", () => {
     expectRefused(response, "UNAUTHENTICATED", { reason: "malformed" });
   });
 
+  it("tell a caller without a valid key nothing of the schema: refused before parsing and validation", async () => {
+    expectRefused(await requestWith(endpoint, undefined, "{ productz { id } }"), "UNAUTHENTICATED", { reason: "missing" });
+    expectRefused(await requestWith(endpoint, "Bearer nope", "{ {"), "UNAUTHENTICATED", { reason: "malformed" });
+    // With a key, the same mistakes are reported as usual.
+    const invalid = await requestWith(endpoint, bearer(only.get("read")!), "{ productz { id } }");
+    expect(invalid.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+  });
+
   it("refuse a well-formed key that was never issued", async () => {
     expectRefused(await requestWith(endpoint, bearer(generateToken()), "{ __typename }"), "UNAUTHENTICATED", { reason: "unknown" });
   });
