@@ -17,8 +17,6 @@ export class AddProductResolver {
     @Arg("image", () => GraphQLUpload) image: FileUpload,
     @Ctx() ctx: RequestContext,
   ): Promise<Product> {
-    const product = await ctx.catalog.addProduct(sourceUrl, toIncomingFile(image));
-    ctx.queuedAnalyses.push(product.id); // counted against the key's pending analyses (server/limits/rate/)
-    return product;
+    return ctx.catalog.addProduct(sourceUrl, toIncomingFile(image));
   }
 }
