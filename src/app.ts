@@ -23,6 +23,7 @@ import { createContextFactory } from "./graphql/context.js";
 import { buildLookalikeSchema } from "./graphql/schema.js";
 import { LocalImageStorage } from "./media/local-storage.js";
 import { startHttpServer } from "./server/http-server.js";
+import { createRateLimiter } from "./server/limits/rate/create-rate-limiter.js";
 
 export interface RunningApp {
   /** Base URL of the HTTP server; empty for a worker-only process. */
@@ -172,6 +173,11 @@ export async function startApp(
           metrics: { sqlStatements: statements.read },
           logger,
           queryLimits: config.queryLimits,
+          // A lease outlives a process that died while receiving an upload and analysing it, then lapses.
+          costBudget: config.rateLimits.enabled
+            ? createRateLimiter(orm, { ...config.rateLimits, leaseTtlMs: config.httpTimeouts.requestMs + config.jobs.expireInSeconds * 1000 }, logger)
+            : undefined,
+          trustProxyHops: config.rateLimits.trustProxyHops,
           httpTimeouts: config.httpTimeouts,
           stacktraces: config.env !== "production",
         },

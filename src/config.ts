@@ -87,6 +87,14 @@ const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(120_000, 100),
   HTTP_IDLE_TIMEOUT_MS: int(30_000, 100),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 100),
+  // Rate limits shared by every API process on the database (server/limits/rate/): on by default in production, off otherwise.
+  RATE_LIMIT: optionalBool,
+  RATE_LIMIT_POINTS: int(10_000, 1),
+  RATE_LIMIT_REFILL_PER_SECOND: int(500, 1),
+  RATE_LIMIT_MAX_PENDING_ANALYSES: int(20, 1),
+  RATE_LIMIT_MAX_CONCURRENT_UPLOADS: int(4, 1),
+  // Reverse proxies whose X-Forwarded-For is believed: anonymous requests are rate-limited by the address they forward.
+  TRUST_PROXY_HOPS: int(0, 0, 10),
 });
 
 /** Every environment variable the app reads (docker-compose.yml is checked against it). */
@@ -130,6 +138,16 @@ export interface Config {
   queryLimits: { maxTokens: number; maxDepth: number; maxAliases: number; maxDirectives: number; maxCost: number; suggestions: boolean };
   /** Milliseconds: to receive a request's headers, its whole body, and of silence on a socket (idle), between requests (keep-alive). */
   httpTimeouts: { headersMs: number; requestMs: number; idleMs: number; keepAliveMs: number };
+  /** Per API key, or per client address when anonymous: a bucket of points (requested cost) that refills, and caps on queued analyses and uploads at once. */
+  rateLimits: {
+    enabled: boolean;
+    bucketPoints: number;
+    refillPerSecond: number;
+    maxPendingAnalyses: number;
+    maxConcurrentUploads: number;
+    /** Proxies in front whose X-Forwarded-For gives the client address. */
+    trustProxyHops: number;
+  };
   tagger: {
     mode: TaggerMode;
     timeoutMs: number;
@@ -159,6 +177,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const env = parsed.data;
+  const rateLimited = env.RATE_LIMIT ?? env.NODE_ENV === "production";
+  // A bucket smaller than one operation's maximum would refuse that operation forever.
+  if (rateLimited && env.RATE_LIMIT_POINTS < env.GRAPHQL_MAX_COST) {
+    throw new ConfigError(`Invalid configuration: RATE_LIMIT_POINTS (${env.RATE_LIMIT_POINTS}) must be at least GRAPHQL_MAX_COST (${env.GRAPHQL_MAX_COST})`);
+  }
   return {
     env: env.NODE_ENV,
     http: {
@@ -213,6 +236,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       requestMs: env.HTTP_REQUEST_TIMEOUT_MS,
       idleMs: env.HTTP_IDLE_TIMEOUT_MS,
       keepAliveMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
+    rateLimits: {
+      enabled: rateLimited,
+      bucketPoints: env.RATE_LIMIT_POINTS,
+      refillPerSecond: env.RATE_LIMIT_REFILL_PER_SECOND,
+      maxPendingAnalyses: env.RATE_LIMIT_MAX_PENDING_ANALYSES,
+      maxConcurrentUploads: env.RATE_LIMIT_MAX_CONCURRENT_UPLOADS,
+      trustProxyHops: env.TRUST_PROXY_HOPS,
     },
     tagger: {
       mode: env.TAGGER ?? defaultTaggerMode(env),

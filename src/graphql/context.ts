@@ -24,6 +24,10 @@ export interface RequestContext {
   /** Who is asking: the verified API key (id, scopes) or null; checked before execution, kept for per-key limits. */
   auth: RequestAuth;
   apiKeys: ApiKeys;
+  /** The client's address (behind TRUST_PROXY_HOPS proxies, the one they forwarded); null over WebSocket. Anonymous requests are rate-limited by it. */
+  clientAddress: string | null;
+  /** Products whose analysis this request queued (addProduct, retryAnalysis): the rate limiter counts them against the key's pending analyses. */
+  queuedAnalyses: string[];
 }
 
 export interface ContextDependencies {
@@ -43,6 +47,8 @@ export interface RequestOrigin {
   host: string | undefined;
   /** The credentials the request carried, as the server verified them. */
   auth: RequestAuth;
+  /** The client's address, for the rate limits of anonymous requests. */
+  clientAddress?: string;
 }
 
 /** A fresh EntityManager (identity map) and fresh DataLoaders for every request. */
@@ -71,6 +77,8 @@ export function createContextFactory(deps: ContextDependencies) {
       publicUrl: deps.publicUrl ?? `${origin.protocol}://${origin.host ?? "localhost"}`,
       auth: origin.auth,
       apiKeys: deps.apiKeys,
+      clientAddress: origin.clientAddress ?? null,
+      queuedAnalyses: [],
     };
   };
 }

@@ -39,6 +39,8 @@ export interface HttpServerOptions {
   /** Where a rate limiter by cost plugs in (limits/cost-budget.ts); by default the per-request maximum alone. */
   costBudget?: CostBudget<RequestContext>;
   httpTimeouts: HttpTimeouts;
+  /** Reverse proxies in front of the server whose X-Forwarded-For is believed (Express's "trust proxy"); 0: none, the socket's address counts. */
+  trustProxyHops?: number;
   /** Stack traces in error responses (development only). */
   stacktraces: boolean;
 }
@@ -55,6 +57,8 @@ const GRAPHQL_PATH = "/graphql";
 export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningHttpServer> {
   const app = express();
   app.disable("x-powered-by");
+  // req.ip is the client address that anonymous requests are rate-limited by.
+  if (options.trustProxyHops) app.set("trust proxy", options.trustProxyHops);
   const httpServer = createServer(httpServerTimeouts(options.httpTimeouts), app);
   const formatError = createErrorFormatter(options.logger, { suggestions: options.queryLimits.suggestions });
   const limits = apolloQueryLimits<RequestContext>({ schema: options.schema, limits: options.queryLimits, formatError, budget: options.costBudget });
@@ -104,7 +108,13 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     drainUnreadUploads,
     authenticateRequest(options.authenticate),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => options.context({ protocol: req.protocol, host: req.get("host"), auth: requestAuthOf(res) }),
+      context: async ({ req, res }) =>
+        options.context({
+          protocol: req.protocol,
+          host: req.get("host"),
+          auth: requestAuthOf(res),
+          clientAddress: req.ip,
+        }),
     }),
   );
 

@@ -8,7 +8,9 @@ import { RequiresScope } from "../auth/requires-scope.js";
 export class RetryAnalysisResolver {
   @RequiresScope("write")
   @Mutation(() => ProductType, { description: "Runs a FAILED analysis again; ANALYSIS_NOT_RETRYABLE otherwise." })
-  retryAnalysis(@Arg("productId", () => ID) productId: string, @Ctx() ctx: RequestContext): Promise<Product> {
-    return ctx.catalog.retryAnalysis(productId);
+  async retryAnalysis(@Arg("productId", () => ID) productId: string, @Ctx() ctx: RequestContext): Promise<Product> {
+    const product = await ctx.catalog.retryAnalysis(productId);
+    ctx.queuedAnalyses.push(product.id); // counted against the key's pending analyses (server/limits/rate/)
+    return product;
   }
 }

@@ -17,6 +17,8 @@ export class AddProductResolver {
     @Arg("image", () => GraphQLUpload) image: FileUpload,
     @Ctx() ctx: RequestContext,
   ): Promise<Product> {
-    return ctx.catalog.addProduct(sourceUrl, toIncomingFile(image));
+    const product = await ctx.catalog.addProduct(sourceUrl, toIncomingFile(image));
+    ctx.queuedAnalyses.push(product.id); // counted against the key's pending analyses (server/limits/rate/)
+    return product;
   }
 }

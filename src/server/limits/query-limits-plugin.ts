@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { DomainError } from "../../errors.js";
-import type { CostBudget } from "./cost-budget.js";
+import { CostBudgetRefusal, type CostBudget } from "./cost-budget.js";
 import { actualCost, requestedCost } from "./query-cost.js";
 import { queryTooComplex, type QueryLimits } from "./query-too-complex.js";
 import { isTokenLimitError, tokenLimitRefusal } from "./token-limit.js";
@@ -37,7 +37,7 @@ export function queryLimitsPlugin<TContext extends BaseContext>(options: {
             if (error && isTokenLimitError(error)) tokenRefusal = tokenLimitRefusal(source, limits.maxTokens);
           };
         },
-        async didResolveOperation({ schema, document, operationName, request, contextValue }) {
+        async didResolveOperation({ schema, document, operation, operationName, request, contextValue }) {
           const requested = requestedCost(schema, document, { operationName, variables: request.variables });
           if (requested > limits.maxCost) {
             cost = { requested, actual: 0, maximum: limits.maxCost, remaining: limits.maxCost };
@@ -45,10 +45,17 @@ export function queryLimitsPlugin<TContext extends BaseContext>(options: {
           }
           // A refusal by the budget (a rate limiter) leaves nothing taken: report what was asked.
           cost = { requested, actual: 0, maximum: limits.maxCost, remaining: limits.maxCost };
-          const state = await budget.take(requested, contextValue);
-          cost = { requested, actual: 0, ...state };
+          try {
+            const state = await budget.take(requested, contextValue, { schema, document, operation });
+            cost = { requested, actual: 0, ...state };
+          } catch (error) {
+            if (!(error instanceof CostBudgetRefusal)) throw error;
+            cost = { requested, actual: 0, ...error.state };
+            throw error.error;
+          }
         },
-        async willSendResponse({ response, schema, document, operationName, request }) {
+        async willSendResponse({ response, schema, document, operationName, request, contextValue }) {
+          await budget.settle?.(contextValue);
           if (response.body.kind !== "single") return;
           const result = response.body.singleResult;
           // graphql-js's parse error names no number: the refusal states the limit and the count.
