@@ -57,17 +57,17 @@ describe("npm start", () => {
     expect(run.ready).toBe(false);
     expect(run.exitCode).not.toBe(0);
     expect(run.stderr).toContain("NODE_ENV=production needs AUTH=required");
-  });
+  }, 120_000);
 
   it("starts in production with AUTH=required, and says so", async () => {
     const run = await runMain({ NODE_ENV: "production", AUTH: "required" });
     expect(run.ready).toBe(true);
     expect(run.lines).toContainEqual(expect.objectContaining({ level: 30, auth: "required", msg: expect.stringMatching(/^AUTH=required/) }));
-  });
+  }, 120_000);
 
   it("warns at start that the development default is open", async () => {
     const run = await runMain({ NODE_ENV: "development", AUTH: "" });
     expect(run.ready).toBe(true);
     expect(run.lines).toContainEqual(expect.objectContaining({ level: 40, auth: "off", msg: expect.stringMatching(/^AUTH=off: the API is open/) }));
-  });
+  }, 120_000);
 });
