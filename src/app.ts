@@ -15,9 +15,10 @@ import { startVisualMaintenance } from "./catalog/visual-maintenance.js";
 import { VisualListCache } from "./catalog/visual-list-cache.js";
 import { VisualRepository } from "./catalog/visual-repository.js";
 import type { Config } from "./config.js";
-import { EMBEDDED_DATABASE, startEmbeddedPostgres, type RunningPostgres } from "./db/embedded-postgres.js";
+import { EMBEDDED_DATABASE, startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { startPgEventBus } from "./db/event-bus.js";
 import { AnalysisJobQueue } from "./db/job-queue.js";
+import { supervisePostgres, type SupervisedPostgres } from "./db/postgres-supervisor.js";
 import { countStatements, createOrm, migrate } from "./db/orm.js";
 import { createContextFactory } from "./graphql/context.js";
 import { buildLookalikeSchema } from "./graphql/schema.js";
@@ -31,6 +32,8 @@ export interface RunningApp {
   port: number;
   logger: Logger;
   stop(): Promise<void>;
+  /** Settles only when the app cannot go on by itself (its embedded PostgreSQL would not come back); the entry point then stops it and exits non-zero. */
+  failed: Promise<Error>;
 }
 
 export interface AppRoles {
@@ -60,8 +63,10 @@ export async function startApp(
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((err) => logger.error({ err }, "shutdown step failed"));
   };
+  let fail: (error: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => (fail = resolve));
   try {
-    const database = await connectDatabase(config, logger);
+    const database = await connectDatabase(config, logger, fail);
     if (database.embedded) stops.push(() => database.embedded!.stop());
     const orm = await createOrm({ url: database.url, poolMax: config.database.poolMax, log: (m) => logger.debug(m) });
     stops.push(() => orm.close());
@@ -191,22 +196,30 @@ export async function startApp(
       { url: url ? `${url}/graphql` : undefined, roles, tagger: tagger.name, database: database.embedded ? "embedded" : "external" },
       "Lookalike is ready",
     );
-    return { url, port, logger, stop };
+    return { url, port, logger, stop, failed };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-async function connectDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded?: RunningPostgres }> {
+async function connectDatabase(
+  config: Config,
+  logger: Logger,
+  onGiveUp: (error: Error) => void,
+): Promise<{ url: string; embedded?: SupervisedPostgres }> {
   if (config.database.url) return { url: config.database.url };
   const pgLogger = logger.child({ component: "embedded-postgres" });
-  const embedded = await startEmbeddedPostgres({
-    ...config.database.embedded,
-    database: EMBEDDED_DATABASE,
-    log: (message) => pgLogger.debug(message.trim()),
-  });
-  return { url: embedded.url, embedded };
+  // The same call restarts it after a crash: same folder, same port, stale postmaster.pid cleared.
+  const startEmbedded = () =>
+    startEmbeddedPostgres({
+      ...config.database.embedded,
+      database: EMBEDDED_DATABASE,
+      log: (message) => pgLogger.debug(message.trim()),
+    });
+  const embedded = await startEmbedded();
+  const supervised = supervisePostgres(embedded, { start: startEmbedded, ...config.database.embeddedRestart, log: pgLogger, onGiveUp });
+  return { url: embedded.url, embedded: supervised };
 }
 
 /**

@@ -36,6 +36,9 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: int(10, 1, 200),
   EMBEDDED_PG_DIR: z.preprocess(blankToUndefined, z.string().default(".data/postgres")),
   EMBEDDED_PG_PORT: int(54329, 1, 65535),
+  // When the embedded server dies, it is restarted this many times, waiting this long before the first try and doubling (db/postgres-supervisor.ts).
+  EMBEDDED_PG_RESTART_TRIES: int(5, 1, 100),
+  EMBEDDED_PG_RESTART_BACKOFF_MS: int(1000, 1, 60_000),
 
   UPLOADS_DIR: z.preprocess(blankToUndefined, z.string().default("uploads")),
   MAX_UPLOAD_BYTES: int(20 * 1024 * 1024, 1),
@@ -112,6 +115,8 @@ export interface Config {
     url: string | undefined;
     poolMax: number;
     embedded: { dataDir: string; port: number };
+    /** Restarts of the embedded server after its postmaster dies, before the process gives up and exits non-zero. */
+    embeddedRestart: { tries: number; backoffMs: number };
   };
   media: {
     uploadsDir: string;
@@ -198,6 +203,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,
       embedded: { dataDir: path.resolve(cwd, env.EMBEDDED_PG_DIR), port: env.EMBEDDED_PG_PORT },
+      embeddedRestart: { tries: env.EMBEDDED_PG_RESTART_TRIES, backoffMs: env.EMBEDDED_PG_RESTART_BACKOFF_MS },
     },
     media: {
       uploadsDir: path.resolve(cwd, env.UPLOADS_DIR),

