@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { AuthMode } from "./auth/request-auth.js";
 import { analysisTimeBoundMs } from "./analysis/analyze-with-deadline.js";
 import { DEFAULT_VISUAL_INDEX } from "./catalog/visual-index-builder.js";
+import { DEFAULT_PROBES } from "./catalog/visual-repository.js";
 
 /**
  * Every setting, read once from the environment and validated here. The
@@ -75,7 +76,7 @@ const envSchema = z.object({
   VISUAL_SEARCH: bool(true),
   VISUAL_INDEX_MIN_PHOTOS: int(20_000, 1),
   VISUAL_INDEX_PHOTOS_PER_LIST: int(500, 10),
-  VISUAL_SEARCH_PROBES: int(8, 1, 256),
+  VISUAL_SEARCH_PROBES: int(DEFAULT_PROBES, 1, 256),
 
   // Limits checked before execution (server/limits/); README "Security" lists them.
   GRAPHQL_MAX_TOKENS: int(2_000, 10),

@@ -18,7 +18,7 @@ describe("config", () => {
   });
 
   it("turns visual search on by default, with the IVF settings", () => {
-    expect(loadConfig({}).visualIndex).toMatchObject({ enabled: true, minVectors: 20_000, vectorsPerList: 500, probes: 8 });
+    expect(loadConfig({}).visualIndex).toMatchObject({ enabled: true, minVectors: 20_000, vectorsPerList: 500, probes: 16 });
     expect(loadConfig({ VISUAL_SEARCH: "false", VISUAL_SEARCH_PROBES: "16" }).visualIndex).toMatchObject({ enabled: false, probes: 16 });
   });
 

@@ -30,8 +30,12 @@ export interface VisualIndexStatus {
   trainedOn: number;
 }
 
-/** The lists a search probes when none is asked for: measured by bench:similar for recall ≥ 0.95. */
-export const DEFAULT_PROBES = 8;
+/**
+ * The lists a search probes when none is asked for. bench:similar at a million
+ * synthetic vectors (2,000 lists): recall@10 against the exact scan 0.83 with
+ * 8, 0.92 with 16, 0.97 with 32; each doubling costs about 1.3-1.5× the time.
+ */
+export const DEFAULT_PROBES = 16;
 
 /**
  * Visual neighbours: photo vectors stored as cube parts, found exactly (a
