@@ -70,6 +70,7 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     formatError,
     initTimeoutMs: options.wsInitTimeoutMs,
     authenticate: options.authenticate,
+    limits: options.queryLimits,
   });
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,

@@ -1,15 +1,18 @@
 import type { Server } from "node:http";
-import type { GraphQLSchema } from "graphql";
+import { GraphQLError, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { RequestAuth } from "../auth/request-auth.js";
 import type { RequestContext, RequestOrigin } from "../graphql/context.js";
 import type { GraphQLErrorFormatter } from "../graphql/format-error.js";
 import { subscriptionsAuth } from "./auth/subscriptions-auth.js";
+import { subscriptionLimits } from "./limits/subscription-limits.js";
+import type { QueryLimits } from "./limits/query-too-complex.js";
 
 /**
  * GraphQL subscriptions over graphql-ws, on the same port and path as HTTP
- * GraphQL. Errors are formatted as for HTTP, so codes are the same.
+ * GraphQL. Errors are formatted as for HTTP, so codes are the same; a
+ * subscribe is checked for its key's scopes, then against the query limits.
  */
 export function startSubscriptionsServer(options: {
   httpServer: Server;
@@ -19,15 +22,22 @@ export function startSubscriptionsServer(options: {
   formatError: GraphQLErrorFormatter;
   initTimeoutMs: number;
   authenticate: (token: string | undefined) => Promise<RequestAuth>;
+  limits: QueryLimits;
 }): { close(): Promise<void> } {
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
   const auth = subscriptionsAuth(options.schema, options.authenticate);
+  const overLimits = subscriptionLimits(options.schema, options.limits);
+  // graphql-ws sends errors returned by onSubscribe as they are: formatted here, as HTTP's are.
+  const formatted = (error: GraphQLError) => {
+    const { message, extensions } = options.formatError(error.toJSON(), error);
+    return new GraphQLError(message, { extensions });
+  };
   const cleanup = useServer(
     {
       schema: options.schema,
       connectionInitWaitTimeout: options.initTimeoutMs,
       onConnect: auth.onConnect,
-      onSubscribe: auth.onSubscribe,
+      onSubscribe: async (ctx, id, payload) => (await auth.onSubscribe(ctx, id, payload)) ?? overLimits(payload)?.map(formatted),
       context: (ctx) => options.context({ protocol: "http", host: ctx.extra.request.headers.host, auth: auth.authOf(ctx) }),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((error) => options.formatError(error.toJSON(), error)) } : undefined,
