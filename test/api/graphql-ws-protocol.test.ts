@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+import type WebSocket from "ws";
+import { closed, nextMessage, openGraphqlWs } from "../support/raw-graphql-ws.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
 /** The graphql-transport-ws protocol's error closes, checked with a raw socket. */
@@ -14,21 +15,7 @@ afterAll(async () => {
   await api?.stop();
 });
 
-function open(): Promise<WebSocket> {
-  const socket = new WebSocket(`${api.app.url.replace("http", "ws")}/graphql`, "graphql-transport-ws");
-  return new Promise((resolve, reject) => {
-    socket.once("open", () => resolve(socket));
-    socket.once("error", reject);
-  });
-}
-
-function closed(socket: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
-}
-
-function nextMessage(socket: WebSocket): Promise<{ type: string; id?: string; payload?: unknown }> {
-  return new Promise((resolve) => socket.once("message", (data) => resolve(JSON.parse(data.toString()))));
-}
+const open = () => openGraphqlWs(api.app.url);
 
 async function acknowledged(): Promise<WebSocket> {
   const socket = await open();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { generateToken } from "../../src/auth/api-key-token.js";
 import { bearer, keyMaker } from "../support/api-keys.js";
+import { closed, nextMessage, openGraphqlWs, type WsMessage as Message } from "../support/raw-graphql-ws.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
 /** AUTH=required over real WebSockets (graphql-transport-ws): the key goes in connection_init's payload. */
@@ -22,27 +23,7 @@ afterAll(async () => {
   await api?.stop();
 });
 
-interface Message {
-  type: string;
-  id?: string;
-  payload?: any;
-}
-
-function open(): Promise<WebSocket> {
-  const socket = new WebSocket(`${api.app.url.replace("http", "ws")}/graphql`, "graphql-transport-ws");
-  return new Promise((resolve, reject) => {
-    socket.once("open", () => resolve(socket));
-    socket.once("error", reject);
-  });
-}
-
-function closed(socket: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
-}
-
-function nextMessage(socket: WebSocket): Promise<Message> {
-  return new Promise((resolve) => socket.once("message", (data) => resolve(JSON.parse(data.toString()) as Message)));
-}
+const open = () => openGraphqlWs(api.app.url);
 
 /** Sends connection_init with this payload; resolves with the ack, or with the close that refused it. */
 async function init(payload: Record<string, unknown> | undefined): Promise<{ socket: WebSocket; ack?: Message; close?: { code: number; reason: string } }> {
