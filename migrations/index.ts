@@ -8,6 +8,7 @@ import { Migration20261130000000_visual_embeddings } from "./Migration2026113000
 import { Migration20261130010000_no_unidentified_tag } from "./Migration20261130010000_no_unidentified_tag.js";
 import { Migration20261201000000_api_keys } from "./Migration20261201000000_api_keys.js";
 import { Migration20261202000000_rate_limits } from "./Migration20261202000000_rate_limits.js";
+import { Migration20261203000000_trusted_documents_only } from "./Migration20261203000000_trusted_documents_only.js";
 
 /** Every migration, in order. Listed explicitly so the same code runs under tsx and from a build. */
 export const migrationsList = [
@@ -21,4 +22,5 @@ export const migrationsList = [
   { name: "Migration20261130010000_no_unidentified_tag", class: Migration20261130010000_no_unidentified_tag },
   { name: "Migration20261201000000_api_keys", class: Migration20261201000000_api_keys },
   { name: "Migration20261202000000_rate_limits", class: Migration20261202000000_rate_limits },
+  { name: "Migration20261203000000_trusted_documents_only", class: Migration20261203000000_trusted_documents_only },
 ];

@@ -24,6 +24,7 @@ import { createContextFactory } from "./graphql/context.js";
 import { buildLookalikeSchema } from "./graphql/schema.js";
 import { LocalImageStorage } from "./media/local-storage.js";
 import { startHttpServer } from "./server/http-server.js";
+import { PersistedDocuments } from "./trusted-documents/manifest.js";
 import { createRateLimiter } from "./server/limits/rate/create-rate-limiter.js";
 
 export interface RunningApp {
@@ -166,6 +167,7 @@ export async function startApp(
             apiKeys,
           }),
           authenticate: (token) => apiKeys.authenticate(token),
+          trustedDocuments: { documents: PersistedDocuments.ofSdk(), mode: config.trustedDocuments },
           uploadsDir: config.media.uploadsDir,
           maxUploadBytes: config.media.maxUploadBytes,
           introspection: config.http.introspection,

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import type { AuthMode } from "./auth/request-auth.js";
+import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from "./trusted-documents/trusted-documents-mode.js";
 import { analysisTimeBoundMs } from "./analysis/analyze-with-deadline.js";
 import { DEFAULT_VISUAL_INDEX } from "./catalog/visual-index-builder.js";
 import { DEFAULT_PROBES } from "./catalog/visual-repository.js";
@@ -32,6 +33,8 @@ const envSchema = z.object({
   INTROSPECTION: optionalBool,
   // API keys (src/auth/): unset means off, except with NODE_ENV=production, where the API refuses to start until it is set.
   AUTH: z.preprocess(blankToUndefined, z.enum(["required", "off"]).optional()),
+  // Who is held to the persisted documents of the SDK's manifest (src/trusted-documents/): keys flagged trustedDocumentsOnly, everyone, or nobody.
+  TRUSTED_DOCUMENTS: z.preprocess(blankToUndefined, z.enum(TRUSTED_DOCUMENTS_MODES).default("keys")),
 
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_MAX: int(10, 1, 200),
@@ -112,6 +115,8 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** required: every request needs an API key with the operation's scope; off: open. `explicit`: AUTH was set. */
   auth: { mode: AuthMode; explicit: boolean };
+  /** Who runs only persisted documents (trusted-documents/trusted-documents-mode.ts). */
+  trustedDocuments: TrustedDocumentsMode;
   database: {
     url: string | undefined;
     poolMax: number;
@@ -200,6 +205,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     logLevel: env.LOG_LEVEL,
     // Unset in production: "required" here, and startApp refuses to serve until AUTH is set (auth/auth-setting.ts).
     auth: { mode: env.AUTH ?? (env.NODE_ENV === "production" ? "required" : "off"), explicit: env.AUTH !== undefined },
+    trustedDocuments: env.TRUSTED_DOCUMENTS,
     database: {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,

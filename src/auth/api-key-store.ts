@@ -10,6 +10,8 @@ export interface ApiKeyRecord {
   /** The token's first characters, to tell keys apart; never enough to use. */
   prefix: string;
   scopes: Scope[];
+  /** Runs only persisted documents (src/trusted-documents/), when TRUSTED_DOCUMENTS=keys. */
+  trustedDocumentsOnly: boolean;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -21,6 +23,7 @@ const row = z
     name: z.string(),
     token_prefix: z.string(),
     scopes: z.array(z.enum(SCOPES)),
+    trusted_documents_only: z.boolean(),
     created_at: z.coerce.date(),
     last_used_at: z.coerce.date().nullable(),
     revoked_at: z.coerce.date().nullable(),
@@ -31,26 +34,29 @@ const row = z
       name: r.name,
       prefix: r.token_prefix,
       scopes: r.scopes,
+      trustedDocumentsOnly: r.trusted_documents_only,
       createdAt: r.created_at,
       lastUsedAt: r.last_used_at,
       revokedAt: r.revoked_at,
     }),
   );
 
-const COLUMNS = "id, name, token_prefix, scopes, created_at, last_used_at, revoked_at";
+const COLUMNS = "id, name, token_prefix, scopes, trusted_documents_only, created_at, last_used_at, revoked_at";
 const parseRows = (rows: unknown[]) => rows.map((r) => row.parse(r));
 
 /** The api_key table (migrations/Migration20261201000000_api_keys.ts); SQL only, no rules. */
 export class ApiKeyStore {
   constructor(private readonly sql: SqlRunner) {}
 
-  async insert(key: { name: string; tokenHash: Buffer; prefix: string; scopes: readonly Scope[] }): Promise<ApiKeyRecord> {
-    const rows = await this.sql(`insert into api_key (name, token_hash, token_prefix, scopes) values (?, ?, ?, ?::text[]) returning ${COLUMNS}`, [
+  async insert(key: { name: string; tokenHash: Buffer; prefix: string; scopes: readonly Scope[]; trustedDocumentsOnly: boolean }): Promise<ApiKeyRecord> {
+    const sql = `insert into api_key (name, token_hash, token_prefix, scopes, trusted_documents_only) values (?, ?, ?, ?::text[], ?) returning ${COLUMNS}`;
+    const rows = await this.sql(sql, [
       key.name,
       key.tokenHash,
       key.prefix,
       // An array literal bound as one parameter (the driver would spread a JS array); scopes are plain words.
       `{${key.scopes.join(",")}}`,
+      key.trustedDocumentsOnly,
     ]);
     return parseRows(rows)[0]!;
   }

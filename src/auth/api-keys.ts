@@ -29,12 +29,14 @@ export class ApiKeys {
     readonly mode: AuthMode,
   ) {}
 
-  async create(name: string, scopes: string | readonly string[]): Promise<CreatedApiKey> {
+  /** `trustedDocumentsOnly`: the key may run only persisted documents (src/trusted-documents/). */
+  async create(name: string, scopes: string | readonly string[], options: { trustedDocumentsOnly?: boolean } = {}): Promise<CreatedApiKey> {
     const cleanName = parseName(name);
     const parsedScopes: Scope[] = parseScopes(scopes);
     const token = generateToken();
     try {
-      const key = await this.store.insert({ name: cleanName, tokenHash: hashToken(token), prefix: shownPrefix(token), scopes: parsedScopes });
+      const trustedDocumentsOnly = options.trustedDocumentsOnly ?? false;
+      const key = await this.store.insert({ name: cleanName, tokenHash: hashToken(token), prefix: shownPrefix(token), scopes: parsedScopes, trustedDocumentsOnly });
       return { key, token };
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -69,7 +71,7 @@ export class ApiKeys {
     if (!key) return { ...anonymous, problem: "unknown" };
     if (key.revokedAt) return { ...anonymous, problem: "revoked" };
     this.recordUse(key.id);
-    return { mode: this.mode, key: { id: key.id, name: key.name, scopes: key.scopes }, problem: null };
+    return { mode: this.mode, key: { id: key.id, name: key.name, scopes: key.scopes, trustedDocumentsOnly: key.trustedDocumentsOnly }, problem: null };
   }
 
   private recordUse(id: string): void {

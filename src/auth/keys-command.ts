@@ -6,6 +6,7 @@ import { SCOPES } from "./scopes.js";
 
 export const KEYS_USAGE = `Usage: npm run keys -- <command>
   create --name <name> --scopes <${SCOPES.join(",")}>   prints the token, once
+         [--trusted-documents-only]                 the key runs only the SDK's persisted documents
   list [--all]                                      keys in use (--all: revoked ones too)
   revoke <id or name>                               stops a key at once
 Add --json to any command for machine-readable output.`;
@@ -22,7 +23,7 @@ export async function runKeysCommand(argv: readonly string[], keys: ApiKeys, io:
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { name: { type: "string" }, scopes: { type: "string" }, all: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean" } },
+      options: { name: { type: "string" }, scopes: { type: "string" }, "trusted-documents-only": { type: "boolean" }, all: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean" } },
     });
   } catch (error) {
     io.err(`${(error as Error).message}\n${KEYS_USAGE}`);
@@ -33,7 +34,7 @@ export async function runKeysCommand(argv: readonly string[], keys: ApiKeys, io:
   const json = values.json ?? false;
   try {
     if (command === "create" && values.name !== undefined && values.scopes !== undefined && rest.length === 0) {
-      const { key, token } = await keys.create(values.name, values.scopes);
+      const { key, token } = await keys.create(values.name, values.scopes, { trustedDocumentsOnly: values["trusted-documents-only"] ?? false });
       if (json) io.out(JSON.stringify({ ...view(key), token }));
       else io.out(`Created ${describe(key)}.\nIts token, shown this once (send it as Authorization: Bearer <token>):\n${token}`);
       return 0;
@@ -65,6 +66,7 @@ const view = (key: ApiKeyRecord) => ({
   name: key.name,
   prefix: key.prefix,
   scopes: key.scopes,
+  trustedDocumentsOnly: key.trustedDocumentsOnly,
   createdAt: key.createdAt.toISOString(),
   lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
   revokedAt: key.revokedAt?.toISOString() ?? null,
@@ -73,5 +75,5 @@ const view = (key: ApiKeyRecord) => ({
 function describe(key: ApiKeyRecord): string {
   const used = key.lastUsedAt ? `last used ${key.lastUsedAt.toISOString()}` : "never used";
   const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : used;
-  return `key "${key.name}" ${key.id} (${key.prefix}…, scopes ${key.scopes.join(",")}, created ${key.createdAt.toISOString()}, ${state})`;
+  return `key "${key.name}" ${key.id} (${key.prefix}…, scopes ${key.scopes.join(",")}${key.trustedDocumentsOnly ? ", trusted documents only" : ""}, created ${key.createdAt.toISOString()}, ${state})`;
 }

@@ -9,6 +9,8 @@ export interface AuthenticatedKey {
   readonly id: string;
   readonly name: string;
   readonly scopes: readonly Scope[];
+  /** Runs only persisted documents (src/trusted-documents/). */
+  readonly trustedDocumentsOnly: boolean;
 }
 
 /** Why credentials that were sent are refused. */

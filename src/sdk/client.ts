@@ -16,6 +16,13 @@ export interface LookalikeClientOptions {
   headers?: Record<string, string>;
   /** Defaults to the global fetch. */
   fetch?: typeof fetch;
+  /**
+   * Send each operation's persisted-document hash
+   * (extensions.persistedQuery.sha256Hash) instead of its text: required of
+   * keys created with trustedDocumentsOnly, and smaller requests for any key.
+   * The server must know the hashes (src/sdk/generated/persisted-documents.json).
+   */
+  persistedDocuments?: boolean;
 }
 
 /** Variables may be left out when the operation needs none. */
@@ -50,23 +57,31 @@ export function createLookalikeClient(options: LookalikeClientOptions): Lookalik
       if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
         throw new Error("subscriptions go over graphql-ws: pass print(document) to graphql-ws's client (see the README)");
       }
-      const query = printOnce(document);
+      const hash = options.persistedDocuments ? persistedHashOf(document) : undefined;
+      // With a hash, no text: a key held to persisted documents is refused any.
+      const sent = hash ? { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } } : { query: printOnce(document) };
       const operationName = operation?.name?.value;
       const extracted = extractFiles(variables ?? {});
       const headers: Record<string, string> = { accept: "application/graphql-response+json, application/json", ...authorization, ...options.headers };
       let body: string | FormData;
       if (extracted.files.size > 0) {
-        body = multipartBody({ query, operationName, variables: extracted.variables }, extracted.files);
+        body = multipartBody({ ...sent, operationName, variables: extracted.variables }, extracted.files);
         // Multipart is a "simple" request to browsers; the server's CSRF prevention wants this header.
         headers["apollo-require-preflight"] = "true";
       } else {
-        body = JSON.stringify({ query, operationName, variables: variables ?? {} });
+        body = JSON.stringify({ ...sent, operationName, variables: variables ?? {} });
         headers["content-type"] = "application/json";
       }
       const response = await fetchImpl(options.url, { method: "POST", headers, body });
       return readResult<TData>(response);
     },
   };
+}
+
+/** The hash codegen put in the document (codegen.ts, __meta__.hash); undefined for a document written by hand. */
+function persistedHashOf(document: DocumentNode): string | undefined {
+  const hash = (document as { __meta__?: { hash?: unknown } }).__meta__?.hash;
+  return typeof hash === "string" ? hash : undefined;
 }
 
 function operationOf(document: DocumentNode): OperationDefinitionNode | undefined {

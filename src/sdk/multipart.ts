@@ -26,7 +26,7 @@ export function extractFiles(variables: Record<string, unknown>): ExtractedFiles
   return { variables: walk(variables, "variables") as Record<string, unknown>, files };
 }
 
-export function multipartBody(operation: { query: string; operationName?: string; variables: Record<string, unknown> }, files: Map<Blob, string[]>): FormData {
+export function multipartBody(operation: { query?: string; extensions?: Record<string, unknown>; operationName?: string; variables: Record<string, unknown> }, files: Map<Blob, string[]>): FormData {
   const form = new FormData();
   form.append("operations", JSON.stringify(operation));
   const entries = [...files.entries()];

@@ -18,6 +18,7 @@ import { bodyIdleTimeout, httpServerTimeouts, type HttpTimeouts } from "./http-t
 import { apolloQueryLimits, type CostBudget, type QueryLimits } from "./limits/query-limits.js";
 import { createGraphiqlRouter } from "./graphiql/graphiql-router.js";
 import { startSubscriptionsServer } from "./subscriptions-server.js";
+import { persistedDocumentsMiddleware, type TrustedDocumentsOptions } from "./trusted-documents/persisted-documents-middleware.js";
 import { renderMetrics, type MetricsSource } from "./metrics.js";
 
 export interface HttpServerOptions {
@@ -41,6 +42,8 @@ export interface HttpServerOptions {
   httpTimeouts: HttpTimeouts;
   /** Reverse proxies in front of the server whose X-Forwarded-For is believed (Express's "trust proxy"); 0: none, the socket's address counts. */
   trustProxyHops?: number;
+  /** The persisted-document manifest and who is held to it (TRUSTED_DOCUMENTS); without it, hashes are left to Apollo's APQ. */
+  trustedDocuments?: TrustedDocumentsOptions;
   /** Stack traces in error responses (development only). */
   stacktraces: boolean;
 }
@@ -70,6 +73,7 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     formatError,
     initTimeoutMs: options.wsInitTimeoutMs,
     authenticate: options.authenticate,
+    trustedDocuments: options.trustedDocuments,
     limits: options.queryLimits,
   });
   const apollo = new ApolloServer<RequestContext>({
@@ -108,6 +112,7 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     graphqlUploadExpress({ maxFileSize: options.maxUploadBytes + 1, maxFiles: 4 }),
     drainUnreadUploads,
     authenticateRequest(options.authenticate),
+    ...(options.trustedDocuments ? [persistedDocumentsMiddleware(options.trustedDocuments)] : []),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
         options.context({

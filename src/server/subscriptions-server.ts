@@ -6,6 +6,7 @@ import type { RequestAuth } from "../auth/request-auth.js";
 import type { RequestContext, RequestOrigin } from "../graphql/context.js";
 import type { GraphQLErrorFormatter } from "../graphql/format-error.js";
 import { subscriptionsAuth } from "./auth/subscriptions-auth.js";
+import type { TrustedDocumentsOptions } from "./trusted-documents/persisted-documents-middleware.js";
 import { subscriptionLimits } from "./limits/subscription-limits.js";
 import type { QueryLimits } from "./limits/query-too-complex.js";
 
@@ -22,10 +23,12 @@ export function startSubscriptionsServer(options: {
   formatError: GraphQLErrorFormatter;
   initTimeoutMs: number;
   authenticate: (token: string | undefined) => Promise<RequestAuth>;
+  /** Persisted documents (trusted-documents/): hashes resolved, and required of the keys held to them. */
+  trustedDocuments?: TrustedDocumentsOptions;
   limits: QueryLimits;
 }): { close(): Promise<void> } {
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
-  const auth = subscriptionsAuth(options.schema, options.authenticate);
+  const auth = subscriptionsAuth(options.schema, options.authenticate, options.trustedDocuments);
   const overLimits = subscriptionLimits(options.schema, options.limits);
   // graphql-ws sends errors returned by onSubscribe as they are: formatted here, as HTTP's are.
   const formatted = (error: GraphQLError) => {

@@ -20,8 +20,10 @@ export class ApiKeyResolver {
     @Arg("name", () => String) name: string,
     @Arg("scopes", () => [ApiKeyScopeEnum]) scopes: Scope[],
     @Ctx() ctx: RequestContext,
+    @Arg("trustedDocumentsOnly", () => Boolean, { defaultValue: false, description: "The key may run only persisted documents (a first-party frontend)." })
+    trustedDocumentsOnly: boolean,
   ): Promise<CreatedApiKeyType> {
-    return ctx.apiKeys.create(name, scopes);
+    return ctx.apiKeys.create(name, scopes, { trustedDocumentsOnly });
   }
 
   @RequiresScope("admin")

@@ -28,6 +28,9 @@ export class ApiKeyType {
   @Field(() => [ApiKeyScopeEnum])
   scopes!: Scope[];
 
+  @Field(() => Boolean, { description: "Runs only the persisted documents of the SDK's manifest, when the server's TRUSTED_DOCUMENTS is keys (see README, Security)." })
+  trustedDocumentsOnly!: boolean;
+
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;
 

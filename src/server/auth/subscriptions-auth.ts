@@ -4,6 +4,8 @@ import type { Extra } from "graphql-ws/use/ws";
 import { authorize, bearerToken, type RequestAuth } from "../../auth/request-auth.js";
 import { scopeRequirements } from "../../graphql/auth/requires-scope.js";
 import { toRefusal } from "./refusal.js";
+import type { TrustedDocumentsOptions } from "../trusted-documents/persisted-documents-middleware.js";
+import { subscribePersistedDocuments } from "../trusted-documents/subscribe-persisted-documents.js";
 
 /** Close codes of a refused connection_init, after HTTP's 401 and 403. */
 export const WS_UNAUTHORIZED = 4401;
@@ -22,8 +24,15 @@ type WsContext = Context<Record<string, unknown> | undefined, Extra>;
  *   key without the read scope that subscriptions need, with 4403.
  * - every subscribe: the key is verified again (a key revoked meanwhile
  *   starts nothing new) and checked against the operation's scopes, as over HTTP.
+ * - with `trustedDocuments`, a persisted-document hash is resolved first, and
+ *   a key held to persisted documents sends nothing else.
  */
-export function subscriptionsAuth(schema: GraphQLSchema, authenticate: (token: string | undefined) => Promise<RequestAuth>) {
+export function subscriptionsAuth(
+  schema: GraphQLSchema,
+  authenticate: (token: string | undefined) => Promise<RequestAuth>,
+  trustedDocuments?: TrustedDocumentsOptions,
+) {
+  const persisted = trustedDocuments ? subscribePersistedDocuments(trustedDocuments) : () => undefined;
   const current = new WeakMap<WsContext, RequestAuth>();
   const verify = async (ctx: WsContext) => {
     const auth = await authenticate(tokenOf(ctx.connectionParams));
@@ -36,8 +45,10 @@ export function subscriptionsAuth(schema: GraphQLSchema, authenticate: (token: s
       if (refusal) ctx.extra.socket.close(refusal.code, refusal.reason);
       return !refusal;
     },
-    onSubscribe: async (ctx: WsContext, _id: string, payload: { query: string; operationName?: string | null }): Promise<GraphQLError[] | undefined> => {
+    onSubscribe: async (ctx: WsContext, _id: string, payload: { query: string; operationName?: string | null; extensions?: unknown }): Promise<GraphQLError[] | undefined> => {
       const auth = await verify(ctx);
+      const refused = persisted(auth, payload);
+      if (refused) return refused;
       let document;
       try {
         document = parse(payload.query, { maxTokens: MAX_TOKENS });
