@@ -1,0 +1,58 @@
+import pg from "pg";
+import { createOrm, migrate } from "../src/db/orm.js";
+import { machineFacts, type MachineFacts } from "./machine-facts.js";
+import { timed } from "./latency.js";
+import { seedCatalog, type SeedStats } from "./seed-catalog.js";
+import { COLOUR_NAMES, OBJECT_NAMES } from "./tag-vocabulary.js";
+import { VisualCatalogue } from "./visual-catalogue.js";
+import { WORKLOADS } from "./workloads.js";
+
+export interface HttpCatalogue {
+  seed: Omit<SeedStats, "sizes">;
+  /** Filling product.search_document through its trigger, then VACUUM ANALYZE. */
+  searchDocumentsMs: number;
+  machine: MachineFacts;
+}
+
+/**
+ * Migrates the (empty) database with the app's migrations and seeds the
+ * catalogue workload of bench:similar (tagger-shaped products, each with a
+ * photo and its vector) by COPY. The COPY skips the triggers, so
+ * search_document is then filled by the app's own trigger (an update of
+ * `tags` to itself): text search finds what it would in production.
+ */
+export async function seedHttpCatalogue(databaseUrl: string, products: number, seed: number): Promise<HttpCatalogue> {
+  const orm = await createOrm({ url: databaseUrl, poolMax: 2, log: () => {} });
+  let machine: MachineFacts;
+  try {
+    await migrate(orm);
+    machine = await machineFacts(orm);
+  } finally {
+    await orm.close();
+  }
+  const { sizes: _sizes, ...stats } = await seedCatalog(databaseUrl, products, seed, WORKLOADS.catalogue, new VisualCatalogue(seed, products, 0));
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { ms } = await timed(async () => {
+      await client.query("update product set tags = tags");
+      await client.query("vacuum analyze product");
+    });
+    return { seed: stats, searchDocumentsMs: ms, machine };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * What people type into a search box: a colour and an object, drawn from
+ * the most common of each (the catalogue's Zipf heads), so every query finds
+ * products. Deterministic, `count` distinct queries.
+ */
+export function searchWords(count: number): string[] {
+  const colours = COLOUR_NAMES.slice(0, 10);
+  const objects = OBJECT_NAMES.slice(0, Math.ceil(count / colours.length));
+  const words: string[] = [];
+  for (const object of objects) for (const colour of colours) words.push(`${colour} ${object}`);
+  return words.slice(0, count);
+}
