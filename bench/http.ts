@@ -12,7 +12,7 @@ const env = z
   .object({
     BENCH_HTTP_PRODUCTS: z.coerce.number().int().min(20).default(5_000),
     BENCH_HTTP_DURATION: z.coerce.number().positive().default(10),
-    BENCH_HTTP_WARMUP: z.coerce.number().positive().default(3),
+    BENCH_HTTP_WARMUP: z.coerce.number().positive().default(5),
     BENCH_HTTP_ROUNDS: z.coerce.number().int().min(1).default(4),
     BENCH_HTTP_CONNECTIONS: z.coerce.number().int().min(1).default(20),
     BENCH_HTTP_SEARCHES: z.coerce.number().int().min(1).max(1_000).default(100),
