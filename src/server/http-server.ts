@@ -36,7 +36,8 @@ export interface HttpServerOptions {
   metrics: MetricsSource;
   logger: ErrorLogger;
   /** Checked before any resolver runs (server/limits/); `suggestions`: graphql-js's "Did you mean …?" hints. */
-  queryLimits: QueryLimits & { suggestions: boolean };
+  /** `enabled` false (GRAPHQL_LIMITS=off): none of them, and no extensions.cost. */
+  queryLimits: QueryLimits & { enabled: boolean; suggestions: boolean };
   /** Where a rate limiter by cost plugs in (limits/cost-budget.ts); by default the per-request maximum alone. */
   costBudget?: CostBudget<RequestContext>;
   httpTimeouts: HttpTimeouts;
@@ -64,7 +65,9 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
   if (options.trustProxyHops) app.set("trust proxy", options.trustProxyHops);
   const httpServer = createServer(httpServerTimeouts(options.httpTimeouts), app);
   const formatError = createErrorFormatter(options.logger, { suggestions: options.queryLimits.suggestions });
-  const limits = apolloQueryLimits<RequestContext>({ schema: options.schema, limits: options.queryLimits, formatError, budget: options.costBudget });
+  const limits = options.queryLimits.enabled
+    ? apolloQueryLimits<RequestContext>({ schema: options.schema, limits: options.queryLimits, formatError, budget: options.costBudget })
+    : null;
   const subscriptions = startSubscriptionsServer({
     httpServer,
     path: GRAPHQL_PATH,
@@ -74,7 +77,7 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     initTimeoutMs: options.wsInitTimeoutMs,
     authenticate: options.authenticate,
     trustedDocuments: options.trustedDocuments,
-    limits: options.queryLimits,
+    limits: options.queryLimits.enabled ? options.queryLimits : null,
   });
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
@@ -82,10 +85,10 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     csrfPrevention: true, // uploads are multipart: clients must send apollo-require-preflight
     formatError,
     includeStacktraceInErrorResponses: options.stacktraces,
-    parseOptions: limits.parseOptions,
-    validationRules: limits.validationRules,
+    parseOptions: limits?.parseOptions,
+    validationRules: limits?.validationRules,
     plugins: [
-      limits.plugin,
+      ...(limits ? [limits.plugin] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       requireScopesPlugin(),

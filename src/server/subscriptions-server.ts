@@ -25,11 +25,12 @@ export function startSubscriptionsServer(options: {
   authenticate: (token: string | undefined) => Promise<RequestAuth>;
   /** Persisted documents (trusted-documents/): hashes resolved, and required of the keys held to them. */
   trustedDocuments?: TrustedDocumentsOptions;
-  limits: QueryLimits;
+  /** null: no limits (GRAPHQL_LIMITS=off). */
+  limits: QueryLimits | null;
 }): { close(): Promise<void> } {
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
   const auth = subscriptionsAuth(options.schema, options.authenticate, options.trustedDocuments);
-  const overLimits = subscriptionLimits(options.schema, options.limits);
+  const overLimits = options.limits ? subscriptionLimits(options.schema, options.limits) : () => undefined;
   // graphql-ws sends errors returned by onSubscribe as they are: formatted here, as HTTP's are.
   const formatted = (error: GraphQLError) => {
     const { message, extensions } = options.formatError(error.toJSON(), error);

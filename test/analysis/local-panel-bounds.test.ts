@@ -11,6 +11,7 @@ import { createLocalPanelTagger, type LocalPanelTagger } from "../../src/analysi
 import type { ImageInput } from "../../src/analysis/tagger.js";
 import { flattenTags } from "../../src/analysis/tags.js";
 import { noiseJpeg } from "../support/noise-photos.js";
+import { deadlineBetween } from "../support/panel-deadlines.js";
 
 /**
  * The real panel's bounds: OCR skips a texture, gives up past its own budget,
@@ -93,8 +94,7 @@ describe("a deadline on the local panel", () => {
   it("stops the thread still reading, says which step was unfinished, and the next photo runs on a fresh thread", async () => {
     // Unbounded OCR, as before this issue: only the deadline can stop it.
     const tagger = panel({ ocrMaxRegions: 100_000, ocrBudgetMs: 600_000 });
-    await analyse(tagger, scenetext); // warm: the deadline below measures work, not model loading
-    const deadlineMs = 3_000;
+    const { deadlineMs } = await deadlineBetween(tagger, texture, [{ input: scenetext }]);
     let startedAt = 0;
     const failure = await analyzeWithDeadline(tagger, texture, deadlineMs, { onStarted: () => (startedAt = performance.now()) }).catch((error: unknown) => error);
     const tookMs = performance.now() - startedAt;
@@ -111,9 +111,7 @@ describe("a deadline on the local panel", () => {
   it("counts the deadline from the start of the work: a photo queued behind a stuck one still gets all of it", async () => {
     const tagger = panel({ ocrMaxRegions: 100_000, ocrBudgetMs: 600_000 });
     const coffee = await imageInput(path.join(FIXTURES, "coffee.png"));
-    await analyse(tagger, coffee);
-    // The texture's unbounded OCR takes well over this (about 10 s measured); the coffee cup a second or two.
-    const deadlineMs = 5_000;
+    const { deadlineMs } = await deadlineBetween(tagger, texture, [{ input: coffee }]);
     const stuck = analyzeWithDeadline(tagger, texture, deadlineMs).catch((error: unknown) => error);
     const queued = analyzeWithDeadline(tagger, coffee, deadlineMs);
     await expect(stuck).resolves.toBeInstanceOf(TaggerTimeoutError);

@@ -1,8 +1,14 @@
-import { readFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
 import type { GraphQLClient, UploadPart } from "../support/graphql-client.js";
+import { createLocalPanelTagger } from "../../src/analysis/local/index.js";
+import type { ImageInput } from "../../src/analysis/tagger.js";
 import { noiseJpeg } from "../support/noise-photos.js";
+import { deadlineBetween } from "../support/panel-deadlines.js";
 import { waitForAnalysis, type AnalysedProduct } from "../support/products.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
@@ -62,13 +68,38 @@ describe("a 3000×2000 photo of random noise, with the default bounds", () => {
   }, 300_000);
 });
 
+/**
+ * TAGGER_TIMEOUT_MS for the texture test, measured on this machine with the real panel (one
+ * thread, OCR unbounded): between the texture's whole analysis, which it must stop, and the
+ * slower of the coffee cup's and the texture's without OCR (its retry), which must finish.
+ */
+async function deadlineOnThisMachine(textureBytes: Buffer, coffeeBytes: Buffer): Promise<number> {
+  const folder = await mkdtemp(path.join(tmpdir(), "lookalike-deadline-"));
+  const tagger = createLocalPanelTagger({ workers: 1, preload: true, ocr: true, ocrMaxRegions: 100_000, ocrBudgetMs: 600_000 });
+  try {
+    const texture = await imageInput(path.join(folder, "texture.jpg"), textureBytes);
+    const cup = await imageInput(path.join(folder, "coffee.jpg"), coffeeBytes);
+    return (await deadlineBetween(tagger, texture, [{ input: cup }, { input: texture, skipSteps: ["ocr"] }])).deadlineMs;
+  } finally {
+    await tagger.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+async function imageInput(filePath: string, bytes: Buffer): Promise<ImageInput> {
+  await writeFile(filePath, bytes);
+  const metadata = await sharp(bytes).metadata();
+  return { path: filePath, mimeType: `image/${metadata.format}`, width: metadata.width!, height: metadata.height!, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
 describe("a texture that keeps OCR busy past the deadline (OCR unbounded, as before)", () => {
   it("is stopped at the deadline and retried without OCR, which the READY analysis says; the photo behind it is not retried", async () => {
-    const deadlineMs = 6_000;
+    const textureBytes = await noiseJpeg({ width: 3000, height: 2000, cell: 10, seed: 7 });
+    const deadlineMs = await deadlineOnThisMachine(textureBytes, await coffee(0, 320));
     api = await startTestApp({
       LOCAL_TAGGER_WORKERS: "1",
       TAGGER_TIMEOUT_MS: String(deadlineMs),
-      // Out of the way, so that only the deadline can stop this texture's OCR (about 10 s measured).
+      // Out of the way, so that only the deadline can stop this texture's OCR.
       LOCAL_TAGGER_OCR_BUDGET_MS: "600000",
       LOCAL_TAGGER_OCR_MAX_REGIONS: "100000",
       ANALYSIS_RETRY_DELAY_SECONDS: "1",
@@ -78,7 +109,7 @@ describe("a texture that keeps OCR busy past the deadline (OCR unbounded, as bef
     const alone = await settled(api.client, await upload(api.client, "coffee-alone", await coffee(0, 320)), 120_000);
     expect(alone.analysis).toMatchObject({ status: "READY", error: null });
 
-    const texture = await upload(api.client, "texture", await noiseJpeg({ width: 3000, height: 2000, cell: 10, seed: 7 }));
+    const texture = await upload(api.client, "texture", textureBytes);
     const after = await upload(api.client, "coffee-after-texture", await coffee(1, 320));
     const [textureDone, afterDone] = await Promise.all([settled(api.client, texture, 120_000), settled(api.client, after, 120_000)]);
 

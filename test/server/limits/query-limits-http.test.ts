@@ -138,6 +138,27 @@ describe("limits before execution (development defaults)", () => {
   });
 });
 
+describe("GRAPHQL_LIMITS=false (a gateway in front enforces its own)", () => {
+  let open: TestApp;
+  beforeAll(async () => {
+    open = await startTestApp({ TAGGER: "none", GRAPHQL_LIMITS: "false" });
+  });
+  afterAll(async () => {
+    await open?.stop();
+  });
+
+  it("runs what the limits would refuse, and reports no cost", async () => {
+    const deep = await open.client.query(nestedNearDuplicates(9));
+    expect(deep.errors?.map((error) => error.extensions?.code)).toEqual(["NOT_FOUND"]);
+    const aliases = await open.client.query(aliased(16, "visualIndex { lists }"));
+    expect(aliases.errors).toBeUndefined();
+    expect(Object.keys(aliases.data ?? {})).toHaveLength(16);
+    expect(aliases.extensions?.cost).toBeUndefined();
+    // The same requests on the app with the limits, for contrast.
+    expectRefused(await dev.client.query(aliased(16, "visualIndex { lists }")), "aliases", 15, 16);
+  });
+});
+
 describe("refused uploads", () => {
   it("store no row and no file, whether refused by aliases or by cost", async () => {
     const image = { variable: "variables.image", bytes: await solidPng(200, 40, 40), filename: "red.png", contentType: "image/png" };

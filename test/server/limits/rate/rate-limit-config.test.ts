@@ -21,6 +21,12 @@ describe("rate limit settings", () => {
     expect(loadConfig({ RATE_LIMIT: "true", RATE_LIMIT_POINTS: "1000", GRAPHQL_MAX_COST: "1000" }).rateLimits.bucketPoints).toBe(1000);
   });
 
+  it("refuses rate limits without the query limits, whose cost they count", () => {
+    expect(() => loadConfig({ RATE_LIMIT: "true", GRAPHQL_LIMITS: "false" })).toThrow(/RATE_LIMIT needs GRAPHQL_LIMITS/);
+    expect(() => loadConfig({ NODE_ENV: "production", AUTH: "required", GRAPHQL_LIMITS: "false" })).toThrow(ConfigError);
+    expect(loadConfig({ NODE_ENV: "production", AUTH: "required", GRAPHQL_LIMITS: "false", RATE_LIMIT: "false" }).queryLimits.enabled).toBe(false);
+  });
+
   it.each([{ RATE_LIMIT_REFILL_PER_SECOND: "0" }, { RATE_LIMIT_MAX_CONCURRENT_UPLOADS: "0" }, { RATE_LIMIT_MAX_PENDING_ANALYSES: "x" }, { TRUST_PROXY_HOPS: "-1" }])(
     "refuses %j",
     (env) => {
