@@ -9,6 +9,7 @@ import { Migration20261130010000_no_unidentified_tag } from "./Migration20261130
 import { Migration20261201000000_api_keys } from "./Migration20261201000000_api_keys.js";
 import { Migration20261202000000_rate_limits } from "./Migration20261202000000_rate_limits.js";
 import { Migration20261203000000_trusted_documents_only } from "./Migration20261203000000_trusted_documents_only.js";
+import { Migration20261204000000_unlogged_rate_limits } from "./Migration20261204000000_unlogged_rate_limits.js";
 
 /** Every migration, in order. Listed explicitly so the same code runs under tsx and from a build. */
 export const migrationsList = [
@@ -23,4 +24,5 @@ export const migrationsList = [
   { name: "Migration20261201000000_api_keys", class: Migration20261201000000_api_keys },
   { name: "Migration20261202000000_rate_limits", class: Migration20261202000000_rate_limits },
   { name: "Migration20261203000000_trusted_documents_only", class: Migration20261203000000_trusted_documents_only },
+  { name: "Migration20261204000000_unlogged_rate_limits", class: Migration20261204000000_unlogged_rate_limits },
 ];

@@ -5,17 +5,17 @@ import { SCOPES, type Scope } from "../../src/auth/scopes.js";
 import { scopesOfSchema } from "../../src/graphql/auth/requires-scope.js";
 import { buildLookalikeSchema } from "../../src/graphql/schema.js";
 import { createLookalikeClient, LookalikeRequestError, ProductsDocument } from "../../src/sdk/index.js";
-import { bearer, keyMaker, requestWith, uploadWith, type AuthResponse } from "../support/api-keys.js";
-import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
+import { bearer, requestWith, startKeyedApp, uploadWith, type AuthResponse, type KeyMaker } from "../support/api-keys.js";
+import type { ChatCompletionsServer } from "../support/chat-completions-server-process.js";
 import { fixtureUpload } from "../support/graphql-client.js";
-import { features, solidPng } from "../support/images.js";
-import { startTestApp, type TestApp } from "../support/test-app.js";
+import { solidPng } from "../support/images.js";
+import type { TestApp } from "../support/test-app.js";
 
 /** AUTH=required over real HTTP: every operation, every scope, and refusals that leave nothing behind. */
 
 let llm: ChatCompletionsServer;
 let api: TestApp;
-let maker: Awaited<ReturnType<typeof keyMaker>>;
+let maker: KeyMaker;
 let endpoint: string;
 /** A key holding exactly one scope, and one holding every scope but that one. */
 const only = new Map<Scope, string>();
@@ -27,11 +27,7 @@ let uploadCount = 0;
 
 beforeAll(async () => {
   // A scripted OpenAI-compatible tagger: allowed uploads really are stored and analysed.
-  llm = await startChatCompletionsServer();
-  await llm.setDefault({ kind: "features", features: features({ cup: ["red"] }) });
-  api = await startTestApp({ TAGGER: "openai", OPENAI_BASE_URL: llm.baseUrl, VISUAL_SEARCH: "false", AUTH: "required" });
-  endpoint = `${api.app.url}/graphql`;
-  maker = await keyMaker(api.databaseUrl);
+  ({ llm, api, endpoint, maker } = await startKeyedApp());
   for (const scope of SCOPES) {
     only.set(scope, await maker.create(`only-${scope}`, [scope]));
     allBut.set(scope, await maker.create(`all-but-${scope}`, SCOPES.filter((s) => s !== scope)));

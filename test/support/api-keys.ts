@@ -3,7 +3,10 @@ import { ApiKeyStore } from "../../src/auth/api-key-store.js";
 import { ApiKeys } from "../../src/auth/api-keys.js";
 import type { Scope } from "../../src/auth/scopes.js";
 import { createOrm } from "../../src/db/orm.js";
+import { startChatCompletionsServer, type ChatCompletionsServer } from "./chat-completions-server-process.js";
 import type { GraphQLResponse, UploadPart } from "./graphql-client.js";
+import { features } from "./images.js";
+import { startTestApp, type TestApp } from "./test-app.js";
 
 /**
  * Keys made the way `npm run keys` makes them (src/auth/api-keys.ts), in the
@@ -17,6 +20,20 @@ export async function keyMaker(databaseUrl: string): Promise<{ create(name: stri
     create: async (name, scopes) => (await keys.create(name, scopes)).token,
     close: () => orm.close(),
   };
+}
+
+export type KeyMaker = Awaited<ReturnType<typeof keyMaker>>;
+
+/**
+ * The app with AUTH=required and a scripted OpenAI-compatible tagger (a real
+ * chat-completions server), so allowed uploads really are stored and
+ * analysed; with a key maker on its database.
+ */
+export async function startKeyedApp(): Promise<{ llm: ChatCompletionsServer; api: TestApp; endpoint: string; maker: KeyMaker }> {
+  const llm = await startChatCompletionsServer();
+  await llm.setDefault({ kind: "features", features: features({ cup: ["red"] }) });
+  const api = await startTestApp({ TAGGER: "openai", OPENAI_BASE_URL: llm.baseUrl, VISUAL_SEARCH: "false", AUTH: "required" });
+  return { llm, api, endpoint: `${api.app.url}/graphql`, maker: await keyMaker(api.databaseUrl) };
 }
 
 export interface AuthResponse<T = Record<string, any>> extends GraphQLResponse<T> {

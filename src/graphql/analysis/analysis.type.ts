@@ -8,7 +8,7 @@ export enum AnalysisStatusValue {
 }
 registerEnumType(AnalysisStatusValue, { name: "AnalysisStatus", description: "Where a photo's analysis stands." });
 
-@ObjectType("AnalysisError", { description: "Why an analysis failed." })
+@ObjectType("AnalysisError", { description: "Why an analysis failed (FAILED), or what a finished one left out (READY with ANALYSIS_PARTIAL: an expert stopped or skipped, its tags missing)." })
 export class AnalysisErrorType {
   @Field(() => String, { description: "A stable code, as in GraphQL errors' extensions.code." })
   code!: string;

@@ -12,10 +12,10 @@ import {
 } from "../../../src/sdk/index.js";
 import { PERSISTED_DOCUMENTS_FILE } from "../../../codegen.js";
 import { persistedDocumentHash } from "../../../src/trusted-documents/document-hash.js";
-import { bearer, keyMaker, requestWith, uploadWith, type AuthResponse } from "../../support/api-keys.js";
-import { startChatCompletionsServer, type ChatCompletionsServer } from "../../support/chat-completions-server-process.js";
-import { features, solidPng } from "../../support/images.js";
-import { startTestApp, type TestApp } from "../../support/test-app.js";
+import { bearer, requestWith, startKeyedApp, type AuthResponse, type KeyMaker } from "../../support/api-keys.js";
+import type { ChatCompletionsServer } from "../../support/chat-completions-server-process.js";
+import { solidPng } from "../../support/images.js";
+import type { TestApp } from "../../support/test-app.js";
 
 /**
  * TRUSTED_DOCUMENTS=keys (the default) with AUTH=required, over real HTTP and
@@ -25,7 +25,7 @@ import { startTestApp, type TestApp } from "../../support/test-app.js";
 
 let llm: ChatCompletionsServer;
 let api: TestApp;
-let maker: Awaited<ReturnType<typeof keyMaker>>;
+let maker: KeyMaker;
 let endpoint: string;
 let trusted: string;
 let ordinary: string;
@@ -36,11 +36,7 @@ const PRODUCTS_TEXT = "{ products(first: 1) { edges { node { id } } } }";
 const UNKNOWN_HASH = persistedDocumentHash("query Unknown { __typename }");
 
 beforeAll(async () => {
-  llm = await startChatCompletionsServer();
-  await llm.setDefault({ kind: "features", features: features({ cup: ["red"] }) });
-  api = await startTestApp({ TAGGER: "openai", OPENAI_BASE_URL: llm.baseUrl, VISUAL_SEARCH: "false", AUTH: "required" });
-  endpoint = `${api.app.url}/graphql`;
-  maker = await keyMaker(api.databaseUrl);
+  ({ llm, api, endpoint, maker } = await startKeyedApp());
   trusted = (await maker.keys.create("web", ["read", "write", "search"], { trustedDocumentsOnly: true })).token;
   ordinary = await maker.create("partner", ["read", "write", "search", "admin"]);
   manifest = JSON.parse(await readFile(PERSISTED_DOCUMENTS_FILE, "utf8")) as Record<string, string>;
