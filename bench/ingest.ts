@@ -23,7 +23,7 @@ const app = await startBenchApp("ingest", {
   // It measures analysis throughput: one anonymous client queues every photo at once, which
   // the rate limits (on in production) would refuse past RATE_LIMIT_MAX_PENDING_ANALYSES.
   AUTH: "off",
-  RATE_LIMIT: "off",
+  RATE_LIMIT: "false",
   ...pick(process.env, ["TAGGER", "LOCAL_TAGGER_WORKERS", "WORKER_CONCURRENCY", "OPENAI_BASE_URL", "OPENAI_API_KEY", "VISUAL_SEARCH"]),
 });
 const client = new GraphQLClient(`${app.url}/graphql`);
