@@ -1,7 +1,7 @@
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import pino, { type Logger } from "pino";
 import { createAnalysers } from "./analysis/create-tagger.js";
-import { ApiKeyStore } from "./auth/api-key-store.js";
+import { API_KEY_REVOKED, ApiKeyStore } from "./auth/api-key-store.js";
 import { ApiKeys } from "./auth/api-keys.js";
 import { describeAuthMode, refuseUnsetAuthInProduction } from "./auth/auth-setting.js";
 import { AnalysisRunner } from "./catalog/analysis-runner.js";
@@ -153,6 +153,8 @@ export async function startApp(
     let port = 0;
     if (roles.http) {
       const apiKeys = new ApiKeys(new ApiKeyStore((sql, params) => orm.em.getConnection().execute(sql, params)), config.auth.mode);
+      bus.subscribe(API_KEY_REVOKED, (id) => apiKeys.forget(String(id)));
+      bus.onReconnect(() => apiKeys.forgetAll());
       const authMode = describeAuthMode(config);
       logger[authMode.level]({ auth: config.auth.mode }, authMode.message);
       if (!config.queryLimits.enabled) logger.warn("GRAPHQL_LIMITS=off: operations are not measured before they run (no depth, alias, directive, token or cost limit)");
@@ -167,7 +169,7 @@ export async function startApp(
             publicUrl: config.http.publicUrl,
             apiKeys,
           }),
-          authenticate: (token) => apiKeys.authenticate(token),
+          authenticate: (token, options) => apiKeys.authenticate(token, options),
           trustedDocuments: { documents: PersistedDocuments.ofSdk(), mode: config.trustedDocuments },
           uploadsDir: config.media.uploadsDir,
           maxUploadBytes: config.media.maxUploadBytes,

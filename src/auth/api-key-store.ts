@@ -1,5 +1,9 @@
 import { z } from "zod";
+import { publishSql } from "../db/event-bus.js";
 import { SCOPES, type Scope } from "./scopes.js";
+
+/** The event every API process hears when a key is revoked: its id. */
+export const API_KEY_REVOKED = "api-key-revoked";
 
 /** Runs one SQL statement with `?` placeholders and returns its rows. */
 export type SqlRunner = (sql: string, params?: unknown[]) => Promise<unknown[]>;
@@ -77,7 +81,12 @@ export class ApiKeyStore {
 
   /** Revoking twice keeps the first time. Null when there is no such key. */
   async revoke(id: string): Promise<ApiKeyRecord | null> {
-    const rows = await this.sql(`update api_key set revoked_at = coalesce(revoked_at, now()) where id = ?::uuid returning ${COLUMNS}`, [id]);
+    // Every API process forgets the key it holds as verified (ApiKeys), from this commit on.
+    const rows = await this.sql(
+      `with revoked as (update api_key set revoked_at = coalesce(revoked_at, now()) where id = ?::uuid returning ${COLUMNS})
+       select revoked.*, ${publishSql(API_KEY_REVOKED, "revoked.id")} from revoked`,
+      [id],
+    );
     return parseRows(rows)[0] ?? null;
   }
 

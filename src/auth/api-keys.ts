@@ -15,6 +15,13 @@ export interface CreatedApiKey {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_NAME_LENGTH = 100;
 const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * How long a verified key is taken on trust without reading it again. A
+ * revocation reaches every process at once by NOTIFY (API_KEY_REVOKED, and
+ * this process's own revoke()); this only bounds a notification lost while
+ * the listener was reconnecting, which also clears everything held.
+ */
+const VERIFIED_FOR_MS = 5_000;
 
 /**
  * The rules of API keys, shared by the CLI (src/keys.ts), the admin
@@ -23,6 +30,8 @@ const TOUCH_INTERVAL_MS = 60_000;
 export class ApiKeys {
   /** When each key's last use was last written, so a busy key does not write on every request. */
   private readonly touchedAt = new Map<string, number>();
+  /** Keys verified lately, by token hash: a keyed request then costs no SELECT. Only issued, unrevoked keys. */
+  private readonly verified = new Map<string, { key: ApiKeyRecord; until: number }>();
 
   constructor(
     private readonly store: ApiKeyStore,
@@ -55,23 +64,44 @@ export class ApiKeys {
     const reference = idOrName.trim();
     const id = UUID.test(reference) ? reference : (await this.store.findActiveByName(reference))?.id;
     const revoked = id ? await this.store.revoke(id) : null;
+    if (revoked) this.forget(revoked.id);
     if (!revoked) throw new NotFoundError(`No API key has the id or active name "${reference.slice(0, MAX_NAME_LENGTH)}".`, { argument: "id" });
     return revoked;
   }
 
-  /** Verifies the token a request carries (undefined: none sent). Refusing is authorize()'s job. */
-  async authenticate(token: string | undefined): Promise<RequestAuth> {
+  /**
+   * Verifies the token a request carries (undefined: none sent). Refusing is
+   * authorize()'s job. `fresh`: read the key whatever is held (graphql-ws,
+   * at every subscribe, where a revocation must count from the next one on).
+   */
+  async authenticate(token: string | undefined, options: { fresh?: boolean } = {}): Promise<RequestAuth> {
     const anonymous = { mode: this.mode, key: null };
     if (token === undefined) return { ...anonymous, problem: null };
     // Malformed tokens never reach the database.
     if (!isWellFormedToken(token)) return { ...anonymous, problem: "malformed" };
     // An equality lookup on the hash leaks nothing useful through timing: an
     // attacker would need a token whose sha256 shares a prefix with a stored one.
-    const key = await this.store.findByHash(hashToken(token));
+    const hash = hashToken(token);
+    const held = options.fresh ? undefined : this.verified.get(hash.toString("hex"));
+    const key = held && held.until > Date.now() ? held.key : await this.store.findByHash(hash);
     if (!key) return { ...anonymous, problem: "unknown" };
-    if (key.revokedAt) return { ...anonymous, problem: "revoked" };
+    if (key.revokedAt) {
+      this.verified.delete(hash.toString("hex"));
+      return { ...anonymous, problem: "revoked" };
+    }
+    if (key !== held?.key) this.verified.set(hash.toString("hex"), { key, until: Date.now() + VERIFIED_FOR_MS });
     this.recordUse(key.id);
     return { mode: this.mode, key: { id: key.id, name: key.name, scopes: key.scopes, trustedDocumentsOnly: key.trustedDocumentsOnly }, problem: null };
+  }
+
+  /** A key revoked (here or by another process): its next request reads it again. */
+  forget(id: string): void {
+    for (const [hash, held] of this.verified) if (held.key.id === id) this.verified.delete(hash);
+  }
+
+  /** Everything held, for when revocations may have been missed (the listener reconnected). */
+  forgetAll(): void {
+    this.verified.clear();
   }
 
   private recordUse(id: string): void {

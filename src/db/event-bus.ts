@@ -13,6 +13,15 @@ export interface EventBus {
 }
 
 const CHANNEL = "lookalike_events";
+
+/**
+ * The NOTIFY of an event, as an SQL expression, for a statement that publishes
+ * in the same round trip as its write (and only if the write happens).
+ * `payloadSql` is an SQL expression; `topic` a fixed name, not user input.
+ */
+export function publishSql(topic: string, payloadSql: string): string {
+  return `pg_notify('${CHANNEL}', json_build_object('topic', '${topic}', 'payload', ${payloadSql})::text)`;
+}
 const MAX_BACKOFF_MS = 5_000;
 
 /**

@@ -25,7 +25,7 @@ export interface HttpServerOptions {
   schema: GraphQLSchema;
   context: (origin: RequestOrigin) => Promise<RequestContext>;
   /** Verifies an API key (src/auth/); undefined when the request carries none. */
-  authenticate: (token: string | undefined) => Promise<RequestAuth>;
+  authenticate: (token: string | undefined, options?: { fresh?: boolean }) => Promise<RequestAuth>;
   uploadsDir: string;
   maxUploadBytes: number;
   introspection: boolean;

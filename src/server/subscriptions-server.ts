@@ -22,7 +22,7 @@ export function startSubscriptionsServer(options: {
   context: (origin: RequestOrigin) => Promise<RequestContext>;
   formatError: GraphQLErrorFormatter;
   initTimeoutMs: number;
-  authenticate: (token: string | undefined) => Promise<RequestAuth>;
+  authenticate: (token: string | undefined, options?: { fresh?: boolean }) => Promise<RequestAuth>;
   /** Persisted documents (trusted-documents/): hashes resolved, and required of the keys held to them. */
   trustedDocuments?: TrustedDocumentsOptions;
   /** null: no limits (GRAPHQL_LIMITS=off). */

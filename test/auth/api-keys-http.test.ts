@@ -131,6 +131,18 @@ describe("refused requests", () => {
     expectRefused(await requestWith(endpoint, bearer(token), "{ __typename }"), "UNAUTHENTICATED", { reason: "revoked" });
   });
 
+  it("refuse a key revoked by another process as soon as the revocation is heard, though it was verified moments before", async () => {
+    const token = await maker.create("revoked-elsewhere", ["read"]);
+    expect((await requestWith(endpoint, bearer(token), "{ __typename }")).data).toEqual({ __typename: "Query" });
+    // This test process revokes it, as `npm run keys -- revoke` or another API process would.
+    await maker.keys.revoke("revoked-elsewhere");
+    // A verified key is held for 5 s at most; refused well within that, it was the NOTIFY that told the app.
+    const giveUpAt = Date.now() + 2_000;
+    let response = await requestWith(endpoint, bearer(token), "{ __typename }");
+    while (response.status === 200 && Date.now() < giveUpAt) response = await requestWith(endpoint, bearer(token), "{ __typename }");
+    expectRefused(response, "UNAUTHENTICATED", { reason: "revoked" });
+  });
+
   it("check root fields reached through fragments", async () => {
     const response = await requestWith(endpoint, bearer(only.get("read")!), "query { ...Keys } fragment Keys on Query { ... on Query { apiKeys { id } } }");
     expectRefused(response, "FORBIDDEN", { scope: "admin", field: "apiKeys" });

@@ -29,13 +29,14 @@ type WsContext = Context<Record<string, unknown> | undefined, Extra>;
  */
 export function subscriptionsAuth(
   schema: GraphQLSchema,
-  authenticate: (token: string | undefined) => Promise<RequestAuth>,
+  authenticate: (token: string | undefined, options?: { fresh?: boolean }) => Promise<RequestAuth>,
   trustedDocuments?: TrustedDocumentsOptions,
 ) {
   const persisted = trustedDocuments ? subscribePersistedDocuments(trustedDocuments) : () => undefined;
   const current = new WeakMap<WsContext, RequestAuth>();
   const verify = async (ctx: WsContext) => {
-    const auth = await authenticate(tokenOf(ctx.connectionParams));
+    // Read afresh: a subscription lives long, and a key revoked meanwhile must start nothing new.
+    const auth = await authenticate(tokenOf(ctx.connectionParams), { fresh: true });
     current.set(ctx, auth);
     return auth;
   };
