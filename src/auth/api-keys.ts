@@ -82,14 +82,15 @@ export class ApiKeys {
     // An equality lookup on the hash leaks nothing useful through timing: an
     // attacker would need a token whose sha256 shares a prefix with a stored one.
     const hash = hashToken(token);
-    const held = options.fresh ? undefined : this.verified.get(hash.toString("hex"));
+    const heldAs = hash.toString("hex");
+    const held = options.fresh ? undefined : this.verified.get(heldAs);
     const key = held && held.until > Date.now() ? held.key : await this.store.findByHash(hash);
     if (!key) return { ...anonymous, problem: "unknown" };
     if (key.revokedAt) {
-      this.verified.delete(hash.toString("hex"));
+      this.verified.delete(heldAs);
       return { ...anonymous, problem: "revoked" };
     }
-    if (key !== held?.key) this.verified.set(hash.toString("hex"), { key, until: Date.now() + VERIFIED_FOR_MS });
+    if (key !== held?.key) this.verified.set(heldAs, { key, until: Date.now() + VERIFIED_FOR_MS });
     this.recordUse(key.id);
     return { mode: this.mode, key: { id: key.id, name: key.name, scopes: key.scopes, trustedDocumentsOnly: key.trustedDocumentsOnly }, problem: null };
   }
