@@ -87,8 +87,8 @@ export interface HttpBenchResults {
 export const TARGET_RATIO = 0.9;
 /**
  * The rate limiter's bucket, sized so that it never refuses during the run:
- * the bench measures what the limiter costs (its SQL statement on the key's
- * bucket row, for every operation), not its refusals, which would falsify
+ * the bench measures what the limiter costs (its statements on the key's
+ * bucket row, one per block of points taken ahead), not its refusals, which would falsify
  * the throughput. It refills a million points per second: a point is then
  * one microsecond of the bucket's clock (PostgreSQL's resolution), so every
  * point taken is counted exactly, and it takes over 10,000 requests per

@@ -158,6 +158,12 @@ export async function startApp(
       const authMode = describeAuthMode(config);
       logger[authMode.level]({ auth: config.auth.mode }, authMode.message);
       if (!config.queryLimits.enabled) logger.warn("GRAPHQL_LIMITS=off: operations are not measured before they run (no depth, alias, directive, token or cost limit)");
+      // A lease outlives a process that died while receiving an upload and analysing it, then lapses.
+      const rateLimiter = config.rateLimits.enabled
+        ? createRateLimiter(orm, { ...config.rateLimits, leaseTtlMs: config.httpTimeouts.requestMs + config.jobs.expireInSeconds * 1000 }, logger)
+        : undefined;
+      // Stops run in reverse: the points taken ahead go back once the server has stopped, before the pool closes.
+      if (rateLimiter) stops.push(() => rateLimiter.close());
       const http = await startHttpServer(
         {
           schema: await buildLookalikeSchema(),
@@ -183,10 +189,7 @@ export async function startApp(
           metrics: { sqlStatements: statements.read },
           logger,
           queryLimits: config.queryLimits,
-          // A lease outlives a process that died while receiving an upload and analysing it, then lapses.
-          costBudget: config.rateLimits.enabled
-            ? createRateLimiter(orm, { ...config.rateLimits, leaseTtlMs: config.httpTimeouts.requestMs + config.jobs.expireInSeconds * 1000 }, logger)
-            : undefined,
+          costBudget: rateLimiter,
           trustProxyHops: config.rateLimits.trustProxyHops,
           httpTimeouts: config.httpTimeouts,
           stacktraces: config.env !== "production",

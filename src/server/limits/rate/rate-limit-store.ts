@@ -59,6 +59,15 @@ const TAKE = `
     (select extract(epoch from greatest(full_at, now()) - now())::float8 from rate_limit_bucket where subject = ?) as debt_before,
     (extract(epoch from now()) * 1000)::float8 as now_ms`;
 
+/**
+ * Points taken ahead and not spent go back: full_at moves that much earlier,
+ * never before now (a bucket holds no more than full). A full bucket is left alone.
+ */
+const GIVE_BACK = `
+  update rate_limit_bucket
+    set full_at = greatest(full_at - make_interval(secs => ?::float8), now())
+    where subject = ? and full_at > now()`;
+
 const IN_FLIGHT = `
   select
     coalesce((select sum(uploads) from rate_limit_lease where subject = ? and expires_at > now()), 0)::int as uploads,
@@ -89,6 +98,11 @@ export class RateLimitStore {
   /** Takes `points` from the subject's bucket, or nothing when it holds fewer. */
   take(subject: string, points: number, bucket: Bucket, run: SqlRunner = this.db.run): Promise<TakeResult> {
     return takePoints(run, subject, points, bucket);
+  }
+
+  /** Returns points taken and not spent (point-reserves.ts). */
+  async giveBack(subject: string, points: number, bucket: Bucket): Promise<void> {
+    await this.db.run(GIVE_BACK, [points / bucket.refillPerSecond, subject]);
   }
 
   /**

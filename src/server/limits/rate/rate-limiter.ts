@@ -3,6 +3,7 @@ import { scopeRequirements } from "../../../graphql/auth/requires-scope.js";
 import type { RequestContext } from "../../../graphql/context.js";
 import { CostBudgetRefusal, type CostBudget, type CostBudgetState, type PricedOperation } from "../cost-budget.js";
 import { operationDemand } from "./operation-demand.js";
+import { PointReserves } from "./point-reserves.js";
 import type { RateLimitStore } from "./rate-limit-store.js";
 import type { RateLimits } from "./rate-limits.js";
 import { rateLimitedError, type RateLimitRefusal } from "./rate-limited.js";
@@ -31,6 +32,9 @@ const SWEEP_INTERVAL_MS = 60_000;
  * the per-request maximum and before anything runs.
  * - Points: a bucket of `bucketPoints` refilled at `refillPerSecond`; an
  *   operation takes its requested cost (Shopify's calculated query cost).
+ *   A busy subject's points are taken in blocks per process
+ *   (point-reserves.ts, which says how exact that stays); operations with
+ *   a lease take theirs one at a time, with the lease.
  * - An operation that uploads or queues an analysis also takes a lease, so a
  *   subject has at most `maxConcurrentUploads` uploads running and at most
  *   `maxPendingAnalyses` analyses unfinished, those being queued included.
@@ -39,12 +43,21 @@ const SWEEP_INTERVAL_MS = 60_000;
 export class RateLimiter implements CostBudget<RequestContext> {
   private readonly admissions = new WeakMap<RequestContext, Promise<Admission | null>>();
   private lastSweep = 0;
+  /** Points taken from the buckets ahead, so that a busy key's requests mostly cost no statement. */
+  private readonly reserves: PointReserves;
 
   constructor(
     private readonly store: RateLimitStore,
     private readonly limits: RateLimits,
     private readonly logger: RateLimiterLogger,
-  ) {}
+  ) {
+    this.reserves = new PointReserves(store, { capacity: limits.bucketPoints, refillPerSecond: limits.refillPerSecond }, logger);
+  }
+
+  /** Gives back the points taken ahead, for other processes to spend; once no request comes any more. */
+  close(): Promise<void> {
+    return this.reserves.close();
+  }
 
   take(requested: number, context: RequestContext, priced: PricedOperation): Promise<CostBudgetState> {
     this.sweepNow();
@@ -81,7 +94,7 @@ export class RateLimiter implements CostBudget<RequestContext> {
     const bucket = { capacity: limits.bucketPoints, refillPerSecond: limits.refillPerSecond };
     const demand = priced.operation ? operationDemand(priced.schema, priced.document, priced.operation) : { uploads: 0, analyses: 0 };
     if (demand.uploads === 0 && demand.analyses === 0) {
-      const take = await this.store.take(subject, requested, bucket);
+      const take = await this.reserves.take(subject, requested);
       if (!take.taken) this.refuse(requested, { limit: "points", maximum: limits.bucketPoints, current: take.remaining, ...take });
       return { state: { remaining: take.remaining, maximum: limits.bucketPoints }, admission: { subject, leaseId: null } };
     }
