@@ -14,6 +14,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
+import { ActualCost } from "./actual-cost.js";
 import { FIELD_COSTS, LIST_SIZES, SIZE_ARGUMENTS } from "./field-costs.js";
 
 /**
@@ -38,11 +39,14 @@ export function requestedCost(schema: GraphQLSchema, document: DocumentNode, opt
 
 /**
  * Points an operation used: each field that returned something, lists at
- * their real length (Shopify's actualQueryCost).
+ * their real length (Shopify's actualQueryCost; actual-cost.ts). It reads
+ * no variables: what was returned is counted as it is.
  */
 export function actualCost(schema: GraphQLSchema, document: DocumentNode, options: CostOptions, data: unknown): number {
-  const walk = prepare(schema, document, options);
-  return walk ? walk.actualSelectionCost(walk.rootType, walk.operation.selectionSet, data) : 0;
+  const operation = getOperationAST(document, options.operationName ?? undefined);
+  const rootType = operation ? schema.getRootType(operation.operation) : undefined;
+  if (!operation || !rootType) return 0;
+  return new ActualCost(schema, document.definitions).of(rootType, operation.selectionSet, data);
 }
 
 /** Fails loudly at startup when field-costs.ts names a field the schema does not have. */
@@ -98,21 +102,6 @@ class CostWalk {
     return total;
   }
 
-  actualSelectionCost(parent: GraphQLCompositeType, selectionSet: SelectionSetNode, data: unknown): number {
-    if (!data || typeof data !== "object") return 0;
-    let total = 0;
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD) {
-        total += this.actualFieldCost(parent, selection, data as Record<string, unknown>);
-      } else {
-        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : this.fragments.get(selection.name.value);
-        if (!fragment) continue;
-        total += this.actualSelectionCost(this.typeOf(fragment.typeCondition?.name.value) ?? parent, fragment.selectionSet, data);
-      }
-    }
-    return total;
-  }
-
   private fieldCost(parent: GraphQLCompositeType, node: FieldNode): number {
     const field = this.fieldOf(parent, node);
     if (!field) return 0; // __typename, or introspection (off in production, and left out of limits)
@@ -120,17 +109,6 @@ class CostWalk {
     const own = FIELD_COSTS[`${parent.name}.${field.name}`] ?? (isCompositeType(type) ? 1 : 0);
     if (!node.selectionSet || !isCompositeType(type)) return own;
     return own + this.sizeOf(parent, field, node) * this.selectionCost(type, node.selectionSet);
-  }
-
-  private actualFieldCost(parent: GraphQLCompositeType, node: FieldNode, data: Record<string, unknown>): number {
-    const value = data[node.alias?.value ?? node.name.value];
-    const field = this.fieldOf(parent, node);
-    if (value === undefined || !field) return 0;
-    const type = getNamedType(field.type);
-    const own = FIELD_COSTS[`${parent.name}.${field.name}`] ?? (isCompositeType(type) ? 1 : 0);
-    if (!node.selectionSet || !isCompositeType(type)) return own;
-    const items = [value].flat(Infinity);
-    return own + items.reduce<number>((sum, item) => sum + this.actualSelectionCost(type, node.selectionSet!, item), 0);
   }
 
   /** The `first`/`limit` the field was given (or its default), else the list's nominal size, else 1. */

@@ -91,6 +91,25 @@ describe("actualCost", () => {
     expect(requestedCost(schema, query)).toBe(1 + 50 * 3);
     expect(actualCost(schema, query, {}, { products: { edges: [] } })).toBe(1 + 1);
   });
+
+  it("counts aliases, inline fragments and spreads as the response holds them", () => {
+    const query = parse(`{ a: visualIndex { photos } ...Q ... on Query { c: products(first: 2) { edges { node { id } } } } }
+      fragment Q on Query { b: visualIndex { photos } }`);
+    const data = { a: { photos: 1 }, b: { photos: 1 }, c: { edges: [{ node: { id: "1" } }, { node: null }] } };
+    // a 5 + b 5 + c (products 1 + edges 1 + node 1 per edge: a null is an answer too); a field left out counts nothing
+    expect(actualCost(schema, query, {}, data)).toBe(5 + 5 + 1 + 1 + 2 * 1);
+    expect(actualCost(schema, query, {}, { a: null, b: { photos: 0 } })).toBe(5 + 5);
+  });
+
+  it("counts a fragment spread twice in one selection once, as graphql-js runs it once, so nested spreads cannot explode", () => {
+    // Each fragment spreads the next twice: scalar fields only, so the requested cost stays low and the operation runs.
+    const fragments = Array.from({ length: 60 }, (_, i) => `fragment F${i} on VisualIndex { photos ...F${i + 1} ...F${i + 1} }`).join("\n");
+    const document = parse(`{ visualIndex { ...F0 } } ${fragments} fragment F60 on VisualIndex { photos }`);
+    expect(requestedCost(schema, document)).toBe(5);
+    const started = performance.now();
+    expect(actualCost(schema, document, {}, { visualIndex: { photos: 3 } })).toBe(5);
+    expect(performance.now() - started).toBeLessThan(100);
+  });
 });
 
 describe("the default limits", () => {
