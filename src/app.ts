@@ -19,13 +19,19 @@ import { EMBEDDED_DATABASE, startEmbeddedPostgres } from "./db/embedded-postgres
 import { startPgEventBus } from "./db/event-bus.js";
 import { AnalysisJobQueue } from "./db/job-queue.js";
 import { supervisePostgres, type SupervisedPostgres } from "./db/postgres-supervisor.js";
-import { countStatements, createOrm, migrate } from "./db/orm.js";
+import { createOrm, migrate, pendingMigrations } from "./db/orm.js";
 import { createContextFactory } from "./graphql/context.js";
 import { buildLookalikeSchema } from "./graphql/schema.js";
 import { LocalImageStorage } from "./media/local-storage.js";
 import { startHttpServer } from "./server/http-server.js";
 import { PersistedDocuments } from "./trusted-documents/manifest.js";
 import { createRateLimiter } from "./server/limits/rate/create-rate-limiter.js";
+import { analysisMetrics } from "./observability/analysis-metrics.js";
+import { observeDatabase } from "./observability/database-metrics.js";
+import { observeJobQueue } from "./observability/job-queue-metrics.js";
+import { operationNamesOf } from "./observability/operation-names.js";
+import { analysersCheck, databaseCheck, migrationsCheck, readiness } from "./observability/readiness.js";
+import { createMetricsRegistry } from "./observability/registry.js";
 
 export interface RunningApp {
   /** Base URL of the HTTP server; empty for a worker-only process. */
@@ -45,6 +51,10 @@ export interface AppRoles {
 }
 
 const STALE_INCOMING_MS = 60 * 60 * 1000;
+/** A scrape of /metrics waits this long for the job queue's backlog; a readiness probe this long for each check. */
+const OBSERVATION_TIMEOUT_MS = 2_000;
+/** How often readiness looks at the migrations table again (they are applied at start). */
+const MIGRATIONS_RECHECK_MS = 30_000;
 const SWEEP_BATCH = 100;
 
 /**
@@ -71,9 +81,12 @@ export async function startApp(
     if (database.embedded) stops.push(() => database.embedded!.stop());
     const orm = await createOrm({ url: database.url, poolMax: config.database.poolMax, log: (m) => logger.debug(m) });
     stops.push(() => orm.close());
-    const statements = countStatements(orm);
+    // One registry per app (observability/registry.ts); every metric below is registered on it.
+    const metrics = createMetricsRegistry();
+    observeDatabase(metrics, orm);
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info({ applied }, "database migrated");
+    const pendingAtStart = await pendingMigrations(orm);
 
     const storage = new LocalImageStorage(config.media.uploadsDir);
     await storage.init();
@@ -82,6 +95,7 @@ export async function startApp(
     const bus = await startPgEventBus(database.url, (sql, params) => orm.em.getConnection().execute(sql, params), logger);
     stops.push(() => bus.close());
     const jobs = await AnalysisJobQueue.start({ ...config.jobs, url: database.url, poolMax: 4, log: logger });
+    observeJobQueue(metrics, { backlog: () => jobs.backlog(), timeoutMs: OBSERVATION_TIMEOUT_MS });
     const analysers = createAnalysers(config.tagger, config.media.maxImagePixels, logger.child({ component: "tagger" }));
     const { tagger, close: closeAnalysers } = analysers;
     // VISUAL_SEARCH=false: no photo is embedded, and rankings by photo go by tags alone.
@@ -131,6 +145,7 @@ export async function startApp(
         bus,
         taggerTimeoutMs: config.tagger.timeoutMs,
         logger: logger.child({ component: "analysis" }),
+        observer: analysisMetrics(metrics),
       });
       await jobs.work(config.jobs.concurrency, (analysisId, attempt) => runner.run(analysisId, attempt));
       stops.push(startSweep(orm, jobs, config.jobs.maintenanceIntervalSeconds, logger));
@@ -164,6 +179,7 @@ export async function startApp(
         : undefined;
       // Stops run in reverse: the points taken ahead go back once the server has stopped, before the pool closes.
       if (rateLimiter) stops.push(() => rateLimiter.close());
+      const persistedDocuments = PersistedDocuments.ofSdk();
       const http = await startHttpServer(
         {
           schema: await buildLookalikeSchema(),
@@ -176,7 +192,7 @@ export async function startApp(
             apiKeys,
           }),
           authenticate: (token, options) => apiKeys.authenticate(token, options),
-          trustedDocuments: { documents: PersistedDocuments.ofSdk(), mode: config.trustedDocuments },
+          trustedDocuments: { documents: persistedDocuments, mode: config.trustedDocuments },
           uploadsDir: config.media.uploadsDir,
           maxUploadBytes: config.media.maxUploadBytes,
           introspection: config.http.introspection,
@@ -186,8 +202,11 @@ export async function startApp(
             const databaseOk = await orm.isConnected().catch(() => false);
             return { ok: databaseOk, database: databaseOk ? "up" : "down", tagger: tagger.health(), embedder: embedder?.health() ?? "off" };
           },
-          metrics: { sqlStatements: statements.read },
+          readiness: readiness([databaseCheck(orm), migrationsCheck(orm, pendingAtStart, MIGRATIONS_RECHECK_MS), analysersCheck(tagger, embedder)], OBSERVATION_TIMEOUT_MS),
+          metrics,
+          knownOperationNames: operationNamesOf(persistedDocuments.texts()),
           logger,
+          requestLogger: logger,
           queryLimits: config.queryLimits,
           costBudget: rateLimiter,
           trustProxyHops: config.rateLimits.trustProxyHops,

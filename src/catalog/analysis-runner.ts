@@ -26,6 +26,18 @@ export interface AnalysisRunnerDependencies {
   bus: EventBus;
   taggerTimeoutMs: number;
   logger: Logger;
+  /** Told of every stage and outcome (for /metrics); the runner works the same without one. */
+  observer?: AnalysisObserver;
+}
+
+/** What an analysis job reports as it goes, timed by the runner. */
+export interface AnalysisObserver {
+  /** `stage` was recorded, `seconds` after the stage before it (or after the job began). */
+  stageReached(stage: string, seconds: number): void;
+  /** The attempt ended: READY, FAILED for good, or failed and left to the queue to retry. */
+  attemptFinished(outcome: "ready" | "failed" | "retry", seconds: number): void;
+  /** The attempt failed with this error code (TAGGER_TIMEOUT, TAGGER_UPSTREAM_ERROR, ...). */
+  failed(code: string): void;
 }
 
 /**
@@ -47,7 +59,8 @@ export class AnalysisRunner {
     const em = this.deps.createEntityManager();
     const analysis = await em.findOne(Analysis, { id: analysisId }, { populate: ["photo"] });
     if (!analysis || analysis.status === "READY") return; // deleted meanwhile, or done by an earlier run
-    const report = this.reporter(em, analysis);
+    const began = process.hrtime.bigint();
+    const report = this.reporter(em, analysis, began);
     // The previous attempt's outcome, read before it is cleared: it sets this attempt's terms.
     const skipSteps = analysis.errorCode === TIMEOUT_CODE ? [...(this.deps.tagger.optionalSteps ?? [])] : [];
     const notes = skipSteps.map((step) => `${step} was left out: the previous attempt did not finish within the deadline`);
@@ -87,9 +100,10 @@ export class AnalysisRunner {
         analysis.errorMessage = `Analysed without some experts: ${notes.join("; ")}.`.slice(0, 1000);
       }
       await report("READY", STAGE.ready, progressOf(STAGE.ready));
+      this.deps.observer?.attemptFinished("ready", secondsSince(began));
       await this.deps.bus.publish(topics.productReady, { productId: analysis.product.id });
     } catch (error) {
-      await this.recordFailure(analysis, error, attempt, report);
+      await this.recordFailure(analysis, error, attempt, report, began);
     }
   }
 
@@ -123,10 +137,13 @@ export class AnalysisRunner {
     error: unknown,
     attempt: JobAttempt,
     report: (status: AnalysisStatus, stage: string, progress: number) => Promise<void>,
+    began: bigint,
   ): Promise<void> {
     const domain = error instanceof DomainError ? error : null;
     const willRetry = (domain?.transient ?? true) && attempt.retryCount < attempt.retryLimit;
     analysis.errorCode = domain?.code ?? "INTERNAL_SERVER_ERROR";
+    this.deps.observer?.failed(analysis.errorCode);
+    this.deps.observer?.attemptFinished(willRetry ? "retry" : "failed", secondsSince(began));
     analysis.errorMessage = domain?.message ?? "The analysis failed unexpectedly.";
     const optional = this.deps.tagger.optionalSteps ?? [];
     if (willRetry && domain?.code === TIMEOUT_CODE && optional.length > 0) analysis.errorMessage += ` The next attempt leaves out ${optional.join(", ")}.`;
@@ -139,8 +156,15 @@ export class AnalysisRunner {
     await report("FAILED", STAGE.failed, analysis.progress);
   }
 
-  private reporter(em: EntityManager, analysis: Analysis) {
+  private reporter(em: EntityManager, analysis: Analysis, began: bigint) {
+    let previous = began;
     return async (status: AnalysisStatus, stage: string, progress: number): Promise<void> => {
+      // Stages of the work itself; a failure's report repeats the stage it failed in.
+      if (status === "RUNNING" || status === "READY") {
+        const at = process.hrtime.bigint();
+        this.deps.observer?.stageReached(stage, Number(at - previous) / 1e9);
+        previous = at;
+      }
       const now = new Date();
       Object.assign(analysis, { status, stage, progress, updatedAt: now });
       if (analysis.stages.at(-1)?.stage !== stage) analysis.stages = [...analysis.stages, { stage, progress, at: now.toISOString() }];
@@ -149,6 +173,8 @@ export class AnalysisRunner {
     };
   }
 }
+
+const secondsSince = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
 const TIMEOUT_CODE = "TAGGER_TIMEOUT";
 /** A READY analysis that left an expert out (timed out, over its budget, or skipped for the photo's sake). */

@@ -19,6 +19,16 @@ export interface JobAttempt {
 export type JobHandler = (analysisId: string, attempt: JobAttempt) => Promise<void>;
 
 const QUEUE = "analyze-photo";
+const SCHEMA = "pgboss";
+
+/** Unfinished jobs of one queue in one state (created, retry: waiting; active: running). */
+export interface QueueBacklog {
+  queue: string;
+  state: string;
+  jobs: number;
+  /** Seconds since the oldest of them was queued. */
+  oldestSeconds: number;
+}
 
 /**
  * Durable analysis jobs in PostgreSQL, on pg-boss. One job per analysis at a
@@ -34,7 +44,7 @@ export class AnalysisJobQueue {
     const boss = new PgBoss({
       connectionString: options.url,
       max: options.poolMax,
-      schema: "pgboss",
+      schema: SCHEMA,
       maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
       monitorStateIntervalSeconds: options.maintenanceIntervalSeconds,
     });
@@ -93,6 +103,21 @@ export class AnalysisJobQueue {
 
   async requestTask(name: string): Promise<void> {
     await this.boss.send(name, {}, { singletonKey: name });
+  }
+
+  /**
+   * Unfinished jobs per queue and state, for /metrics. One grouped query
+   * over the rows pg-boss itself keeps indexed (state below completed); the
+   * caller bounds how long it may take.
+   */
+  async backlog(): Promise<QueueBacklog[]> {
+    const { rows } = await this.boss.getDb().executeSql(
+      `select name as queue, state::text as state, count(*)::int as jobs,
+              extract(epoch from now() - min(created_on))::float8 as "oldestSeconds"
+         from ${SCHEMA}.job where state < 'completed' group by name, state`,
+      [],
+    );
+    return rows as QueueBacklog[];
   }
 
   /** Waits for in-flight jobs up to `timeoutMs`; what is left is retried once it expires. */

@@ -34,11 +34,68 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
   return applied.map((migration) => migration.name);
 }
 
-/** Counts SQL statements sent through the ORM's connection (for /metrics and tests). */
-export function countStatements(orm: MikroORM): { read(): number } {
-  let count = 0;
-  orm.em.getConnection().getKnex().on("query", () => {
-    count += 1;
+/** One SQL statement sent through the ORM's connection, once it has answered or failed. */
+export interface StatementTiming {
+  /** Its first keyword, lower case (select, insert, begin...): a bounded label, never the text. */
+  verb: string;
+  seconds: number;
+  failed: boolean;
+}
+
+export interface StatementListener {
+  /** When a statement is sent (before it answers). */
+  sent?(): void;
+  finished?(statement: StatementTiming): void;
+}
+
+/**
+ * Watches every SQL statement sent through the ORM's connection (for
+ * /metrics and tests), from knex's own events: knex tags each query with a
+ * uid that its response and its error carry again.
+ */
+export function watchStatements(orm: MikroORM, listener: StatementListener): void {
+  const knex = orm.em.getConnection().getKnex();
+  const started = new Map<string, { at: bigint; verb: string }>();
+  type QueryEvent = { __knexQueryUid?: string; sql?: string };
+  knex.on("query", (query: QueryEvent) => {
+    listener.sent?.();
+    if (query.__knexQueryUid) started.set(query.__knexQueryUid, { at: process.hrtime.bigint(), verb: verbOf(query.sql) });
   });
-  return { read: () => count };
+  const finish = (query: QueryEvent | undefined, failed: boolean) => {
+    const start = query?.__knexQueryUid ? started.get(query.__knexQueryUid) : undefined;
+    if (!start) return;
+    started.delete(query!.__knexQueryUid!);
+    listener.finished?.({ verb: start.verb, seconds: Number(process.hrtime.bigint() - start.at) / 1e9, failed });
+  };
+  knex.on("query-response", (_response: unknown, query: QueryEvent) => finish(query, false));
+  knex.on("query-error", (_error: unknown, query: QueryEvent) => finish(query, true));
+}
+
+const VERBS = new Set(["select", "insert", "update", "delete", "with", "begin", "commit", "rollback", "savepoint", "release", "set", "listen", "notify", "copy"]);
+
+function verbOf(sql: string | undefined): string {
+  const word = /^\s*([a-z]+)/i.exec(sql ?? "")?.[1]?.toLowerCase() ?? "";
+  return VERBS.has(word) ? word : "other";
+}
+
+export interface PoolUse {
+  /** Connections lent out to a query or transaction. */
+  used: number;
+  /** Open connections waiting to be lent. */
+  idle: number;
+  /** Requests waiting for a connection. */
+  waiting: number;
+  max: number;
+}
+
+/** The ORM's connection pool right now (knex's tarn pool); null while knex has none. */
+export function poolUse(orm: MikroORM): PoolUse | null {
+  const pool = orm.em.getConnection().getKnex().client.pool;
+  if (!pool) return null;
+  return { used: pool.numUsed(), idle: pool.numFree(), waiting: pool.numPendingAcquires(), max: pool.max };
+}
+
+/** Migrations this code has that the database has not run (one small query on MikroORM's migrations table). */
+export async function pendingMigrations(orm: MikroORM): Promise<string[]> {
+  return (await orm.getMigrator().getPendingMigrations()).map((migration) => migration.name);
 }

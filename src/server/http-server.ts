@@ -19,7 +19,13 @@ import { apolloQueryLimits, type CostBudget, type QueryLimits } from "./limits/q
 import { createGraphiqlRouter } from "./graphiql/graphiql-router.js";
 import { startSubscriptionsServer } from "./subscriptions-server.js";
 import { persistedDocumentsMiddleware, type TrustedDocumentsOptions } from "./trusted-documents/persisted-documents-middleware.js";
-import { renderMetrics, type MetricsSource } from "./metrics.js";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { ReadinessReport } from "../observability/readiness.js";
+import { graphqlMetricsPlugin, type AnsweredOperation } from "./observability/graphql-metrics-plugin.js";
+import { observabilityRoutes } from "./observability/observability-routes.js";
+import { recordOperation, requestLog } from "./observability/request-log.js";
+import { observeSubscriptions } from "./observability/subscription-metrics.js";
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
@@ -33,8 +39,15 @@ export interface HttpServerOptions {
   /** GraphiQL for browsers at GET /graphql. */
   graphiql: boolean;
   health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
-  metrics: MetricsSource;
+  /** GET /health/ready: database, migrations, models (observability/readiness.ts). */
+  readiness: () => Promise<ReadinessReport>;
+  /** The app's one metrics registry, served at /metrics; the server adds its GraphQL and WebSocket series. */
+  metrics: Registry;
+  /** Operation names that always get their own metric series (the SDK's). */
+  knownOperationNames: ReadonlySet<string>;
   logger: ErrorLogger;
+  /** One line per HTTP request (pino-http); the app's logger, silent in tests. */
+  requestLogger: Logger;
   /** Checked before any resolver runs (server/limits/); `suggestions`: graphql-js's "Did you mean …?" hints. */
   /** `enabled` false (GRAPHQL_LIMITS=off): none of them, and no extensions.cost. */
   queryLimits: QueryLimits & { enabled: boolean; suggestions: boolean };
@@ -79,6 +92,17 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     trustedDocuments: options.trustedDocuments,
     limits: options.queryLimits.enabled ? options.queryLimits : null,
   });
+  observeSubscriptions(options.metrics, subscriptions.stats);
+  // The GraphQL plugin sees the context, the request log the response: joined here, per request.
+  const responses = new WeakMap<RequestContext, express.Response>();
+  const metrics = graphqlMetricsPlugin<RequestContext>({
+    registry: options.metrics,
+    knownOperationNames: options.knownOperationNames,
+    onAnswered: (context, operation: AnsweredOperation) => {
+      const res = responses.get(context);
+      if (res) recordOperation(res, operation);
+    },
+  });
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
     introspection: options.introspection,
@@ -88,6 +112,7 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     parseOptions: limits?.parseOptions,
     validationRules: limits?.validationRules,
     plugins: [
+      metrics, // first: it times the other plugins' work too
       ...(limits ? [limits.plugin] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
@@ -97,15 +122,11 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
   });
   await apollo.start();
 
+  // First, so every response has its request id and every request its log line.
+  app.use(requestLog(options.requestLogger));
   // Keys are random and content never changes under a key; .incoming/ is a dot folder and never served.
   app.use(PHOTO_ROUTE, express.static(options.uploadsDir, { dotfiles: "deny", index: false, immutable: true, maxAge: "365d" }));
-  app.get("/health", async (_req, res) => {
-    const report = await options.health();
-    res.status(report.ok ? 200 : 503).json(report);
-  });
-  app.get("/metrics", (_req, res) => {
-    res.type("text/plain; version=0.0.4").send(renderMetrics(options.metrics));
-  });
+  app.use(observabilityRoutes({ health: options.health, readiness: options.readiness, registry: options.metrics }));
   if (options.graphiql) app.use(createGraphiqlRouter("/graphql"));
   app.use(
     GRAPHQL_PATH,
@@ -117,13 +138,16 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     authenticateRequest(options.authenticate),
     ...(options.trustedDocuments ? [persistedDocumentsMiddleware(options.trustedDocuments)] : []),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) =>
-        options.context({
+      context: async ({ req, res }) => {
+        const context = await options.context({
           protocol: req.protocol,
           host: req.get("host"),
           auth: requestAuthOf(res),
           clientAddress: req.ip,
-        }),
+        });
+        responses.set(context, res);
+        return context;
+      },
     }),
   );
 

@@ -10,6 +10,13 @@ import type { TrustedDocumentsOptions } from "./trusted-documents/persisted-docu
 import { subscriptionLimits } from "./limits/subscription-limits.js";
 import type { QueryLimits } from "./limits/query-too-complex.js";
 
+export interface SubscriptionStats {
+  /** Open WebSockets on the GraphQL path, initialised or not. */
+  connections: number;
+  /** Subscriptions running on them. */
+  subscriptions: number;
+}
+
 /**
  * GraphQL subscriptions over graphql-ws, on the same port and path as HTTP
  * GraphQL. Errors are formatted as for HTTP, so codes are the same; a
@@ -27,7 +34,7 @@ export function startSubscriptionsServer(options: {
   trustedDocuments?: TrustedDocumentsOptions;
   /** null: no limits (GRAPHQL_LIMITS=off). */
   limits: QueryLimits | null;
-}): { close(): Promise<void> } {
+}): { close(): Promise<void>; stats(): SubscriptionStats } {
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
   const auth = subscriptionsAuth(options.schema, options.authenticate, options.trustedDocuments);
   const overLimits = options.limits ? subscriptionLimits(options.schema, options.limits) : () => undefined;
@@ -36,11 +43,18 @@ export function startSubscriptionsServer(options: {
     const { message, extensions } = options.formatError(error.toJSON(), error);
     return new GraphQLError(message, { extensions });
   };
+  // Acknowledged connections, so /metrics can count their live subscriptions when it is scraped.
+  const connections = new Set<{ readonly subscriptions: Readonly<Record<string, unknown>> }>();
   const cleanup = useServer(
     {
       schema: options.schema,
       connectionInitWaitTimeout: options.initTimeoutMs,
-      onConnect: auth.onConnect,
+      onConnect: async (ctx) => {
+        const accepted = await auth.onConnect(ctx);
+        if (accepted !== false) connections.add(ctx);
+        return accepted;
+      },
+      onClose: (ctx) => void connections.delete(ctx),
       onSubscribe: async (ctx, id, payload) => (await auth.onSubscribe(ctx, id, payload)) ?? overLimits(payload)?.map(formatted),
       context: (ctx) => options.context({ protocol: "http", host: ctx.extra.request.headers.host, auth: auth.authOf(ctx) }),
       onNext: (_ctx, _id, _payload, _args, result) =>
@@ -49,6 +63,11 @@ export function startSubscriptionsServer(options: {
     wsServer,
   );
   return {
+    stats: () => ({
+      connections: wsServer.clients.size,
+      // graphql-ws keeps a running subscription's iterator under its id (null while it is being set up).
+      subscriptions: [...connections].reduce((sum, ctx) => sum + Object.values(ctx.subscriptions).filter((sub) => sub !== null).length, 0),
+    }),
     close: async () => {
       await cleanup.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

@@ -25,6 +25,11 @@ export class PersistedDocuments {
     return this.byHash.get(hash);
   }
 
+  /** Every document's text. */
+  texts(): IterableIterator<string> {
+    return this.byHash.values();
+  }
+
   get size(): number {
     return this.byHash.size;
   }

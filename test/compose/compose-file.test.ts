@@ -11,6 +11,7 @@ import { ENV_VARIABLES } from "../../src/config.js";
  */
 interface ComposeService {
   image?: string;
+  profiles?: string[];
   build?: unknown;
   command?: string[];
   environment?: Record<string, string | number | boolean | null>;
@@ -28,10 +29,18 @@ const compose = parse(await readFile("docker-compose.yml", "utf8"), { merge: tru
 const dockerfile = await readFile("Dockerfile", "utf8");
 const service = (name: string) => compose.services[name]!;
 const LOOKALIKE_SERVICES = ["app", "worker"];
+const OBSERVABILITY_SERVICES = ["grafana", "prometheus"];
+/** Named volumes (bind mounts of the repository's files start with ./). */
+const namedVolumes = (volumes: string[] = []) => volumes.filter((volume) => !/^[./]/.test(volume)).map((volume) => volume.split(":")[0]!);
+/** Bind mounts: [file or folder in the repository, path in the container]. */
+const bindMounts = (volumes: string[] = []) => volumes.filter((volume) => volume.startsWith("./")).map((volume) => volume.split(":") as [string, string]);
 
 describe("docker-compose.yml", () => {
-  it("runs PostgreSQL with pgvector, the API and a worker", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["app", "postgres", "worker"]);
+  it("runs PostgreSQL with pgvector, the API and a worker, and Prometheus and Grafana only when asked", () => {
+    const byDefault = Object.entries(compose.services).filter(([, s]) => !s.profiles).map(([name]) => name);
+    expect(byDefault.sort()).toEqual(["app", "postgres", "worker"]);
+    for (const name of OBSERVABILITY_SERVICES) expect(service(name).profiles, name).toEqual(["observability"]);
+    expect(Object.keys(compose.services).sort()).toEqual(["app", "grafana", "postgres", "prometheus", "worker"]);
     expect(service("postgres").image).toMatch(/^pgvector\/pgvector:pg\d+$/);
   });
 
@@ -40,7 +49,8 @@ describe("docker-compose.yml", () => {
       expect(healthcheck?.test, `${name} has no health check`).toBeTruthy();
       expect([healthcheck!.test].flat().join(" "), name).not.toMatch(/^NONE/);
     }
-    expect([service("app").healthcheck!.test].flat().join(" ")).toContain("/health");
+    // Healthy means ready: the worker waits for the API to have applied the migrations.
+    expect([service("app").healthcheck!.test].flat().join(" ")).toContain("/health/ready");
   });
 
   it.each(LOOKALIKE_SERVICES)("gives %s every setting the app reads, and no unknown one", (name) => {
@@ -67,9 +77,48 @@ describe("docker-compose.yml", () => {
       expect(service(name).depends_on?.postgres?.condition, name).toBe("service_healthy");
       expect(service(name).volumes, name).toContain("uploads:/data/uploads");
     }
-    const named = Object.values(compose.services).flatMap((s) => s.volumes ?? []).map((volume) => volume.split(":")[0]!);
-    expect(named.sort()).toEqual(["postgres-data", "uploads", "uploads"]);
-    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(["postgres-data", "uploads"]);
+    const named = Object.values(compose.services).flatMap((s) => namedVolumes(s.volumes));
+    expect(named.sort()).toEqual(["grafana-data", "postgres-data", "prometheus-data", "uploads", "uploads"]);
+    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(["grafana-data", "postgres-data", "prometheus-data", "uploads"]);
+  });
+});
+
+describe("the observability profile", () => {
+  const prometheusConfig = () => {
+    const [file] = bindMounts(service("prometheus").volumes).find(([, target]) => target === "/etc/prometheus/prometheus.yml")!;
+    return readFile(file, "utf8").then((text) => parse(text) as { scrape_configs: Array<{ metrics_path?: string; static_configs: Array<{ targets: string[] }> }> });
+  };
+
+  it("runs pinned Prometheus and Grafana images", () => {
+    expect(service("prometheus").image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
+    expect(service("grafana").image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
+    expect(service("prometheus").depends_on?.app?.condition).toBe("service_healthy");
+    expect(service("grafana").depends_on?.prometheus?.condition).toBe("service_healthy");
+  });
+
+  it("mounts files that are in the repository", () => {
+    for (const name of OBSERVABILITY_SERVICES) {
+      for (const [source] of bindMounts(service(name).volumes)) expect(existsSync(source), `${name}: ${source}`).toBe(true);
+    }
+  });
+
+  it("has Prometheus scrape the API's /metrics on its port", async () => {
+    const [job] = (await prometheusConfig()).scrape_configs;
+    expect(job!.metrics_path ?? "/metrics").toBe("/metrics");
+    expect(job!.static_configs.flatMap((c) => c.targets)).toEqual([`app:${service("app").environment!.PORT}`]);
+  });
+
+  it("provisions Grafana with that Prometheus and the dashboard, under the uid its panels name", async () => {
+    const mounts = new Map(bindMounts(service("grafana").volumes).map(([source, target]) => [target, source]));
+    const datasources = mounts.get("/etc/grafana/provisioning/datasources")!;
+    const dashboards = mounts.get("/etc/grafana/provisioning/dashboards")!;
+    const [source] = (parse(await readFile(`${datasources}/prometheus.yml`, "utf8")) as { datasources: Array<{ uid: string; url: string; type: string }> }).datasources;
+    expect(source).toMatchObject({ type: "prometheus", url: "http://prometheus:9090" });
+    const [provider] = (parse(await readFile(`${dashboards}/dashboards.yml`, "utf8")) as { providers: Array<{ options: { path: string } }> }).providers;
+    expect(provider!.options.path).toBe("/etc/grafana/provisioning/dashboards");
+    const dashboard = JSON.parse(await readFile(`${dashboards}/lookalike.json`, "utf8")) as { panels: Array<{ datasource?: { uid: string }; targets?: Array<{ datasource?: { uid: string } }> }> };
+    const uids = new Set(dashboard.panels.flatMap((panel) => [panel.datasource, ...(panel.targets ?? []).map((t) => t.datasource)]).filter(Boolean).map((ds) => ds!.uid));
+    expect([...uids]).toEqual([source!.uid]);
   });
 });
 
