@@ -7,6 +7,7 @@ import type { CatalogService } from "../catalog/catalog-service.js";
 import type { Analysis } from "../catalog/analysis.entity.js";
 import type { AnalysisWatch } from "../catalog/analysis-watch.js";
 import type { Photo } from "../catalog/photo.entity.js";
+import type { Product } from "../catalog/product.entity.js";
 import type { NearDuplicate } from "../catalog/product-repository.js";
 import type { SimilarityService } from "../catalog/similarity-service.js";
 
@@ -15,6 +16,8 @@ export interface RequestContext {
   similarity: SimilarityService;
   analysis: AnalysisWatch;
   loaders: {
+    /** One read per product per request (or per subscription event, shared by every subscriber that gets it). */
+    productById: DataLoader<string, Product>;
     photosByProductId: DataLoader<string, Photo[]>;
     analysisByProductId: DataLoader<string, Analysis | null>;
     nearDuplicatesByPhotoId: DataLoader<string, NearDuplicate[]>;
@@ -51,34 +54,86 @@ export interface RequestOrigin {
   clientAddress?: string;
 }
 
-/** A fresh EntityManager (identity map) and fresh DataLoaders for every request. */
-export function createContextFactory(deps: ContextDependencies) {
-  return async (origin: RequestOrigin): Promise<RequestContext> => {
-    const em = deps.orm.em.fork();
-    const catalog = deps.createCatalog(em);
+/** The data side of a context: one EntityManager (identity map) and its DataLoaders. */
+type RequestScope = Pick<RequestContext, "catalog" | "similarity" | "loaders">;
+
+export type ContextFactory = ((origin: RequestOrigin) => Promise<RequestContext>) & {
+  /**
+   * The context one subscription event runs in. A subscription lives for
+   * hours, so it holds only its light context (origin, auth); each event gets
+   * a fresh data scope, shared by every subscriber the same event reaches in
+   * this process (one read of the product for all of them, not one each).
+   */
+  forEvent(subscription: RequestContext, event: unknown): RequestContext;
+  /** What of a subscription's context its resolvers may answer by: subscriptions alike in it may share one answer to an event. */
+  shareKey(subscription: RequestContext): string;
+};
+
+/**
+ * Contexts over a fresh data scope each. The scope is made on first use, so
+ * a subscription that never reads holds no EntityManager.
+ */
+export function createContextFactory(deps: ContextDependencies): ContextFactory {
+  const eventScopes = new WeakMap<object, RequestScope>();
+  const scopeOfEvent = (event: unknown): RequestScope => {
+    if (typeof event !== "object" || event === null) return createRequestScope(deps);
+    let scope = eventScopes.get(event);
+    if (!scope) eventScopes.set(event, (scope = createRequestScope(deps)));
+    return scope;
+  };
+  const forRequest = async (origin: RequestOrigin): Promise<RequestContext> => {
+    let scope: RequestScope | undefined;
+    const data = () => (scope ??= createRequestScope(deps));
     return {
-      catalog,
-      similarity: deps.createSimilarity(em),
-      analysis: deps.analysis,
-      loaders: {
-        photosByProductId: new DataLoader(async (ids: readonly string[]) => {
-          const byProduct = await catalog.photosOfProducts(ids);
-          return ids.map((id) => byProduct.get(id) ?? []);
-        }),
-        analysisByProductId: new DataLoader(async (ids: readonly string[]) => {
-          const byProduct = await catalog.analysesOfProducts(ids);
-          return ids.map((id) => byProduct.get(id) ?? null);
-        }),
-        nearDuplicatesByPhotoId: new DataLoader(async (ids: readonly string[]) => {
-          const byPhoto = await catalog.nearDuplicatesOfPhotos(ids);
-          return ids.map((id) => byPhoto.get(id) ?? []);
-        }),
+      get catalog() {
+        return data().catalog;
       },
+      get similarity() {
+        return data().similarity;
+      },
+      get loaders() {
+        return data().loaders;
+      },
+      analysis: deps.analysis,
       publicUrl: deps.publicUrl ?? `${origin.protocol}://${origin.host ?? "localhost"}`,
       auth: origin.auth,
       apiKeys: deps.apiKeys,
       clientAddress: origin.clientAddress ?? null,
       queuedAnalyses: [],
     };
+  };
+  return Object.assign(forRequest, {
+    forEvent: (subscription: RequestContext, event: unknown): RequestContext => {
+      const { catalog, similarity, loaders } = scopeOfEvent(event);
+      const { analysis, publicUrl, auth, apiKeys, clientAddress } = subscription;
+      return { catalog, similarity, loaders, analysis, publicUrl, auth, apiKeys, clientAddress, queuedAnalyses: [] };
+    },
+    // The links' base and the key (its scopes, and anything a later field may check of it); not the client's address.
+    shareKey: (subscription: RequestContext) => JSON.stringify([subscription.publicUrl, subscription.auth.mode, subscription.auth.key?.id ?? null]),
+  });
+}
+
+function createRequestScope(deps: ContextDependencies): RequestScope {
+  const em = deps.orm.em.fork();
+  const catalog = deps.createCatalog(em);
+  return {
+    catalog,
+    similarity: deps.createSimilarity(em),
+    loaders: {
+      // Per id, as catalog.product answers it (NOT_FOUND, BAD_USER_INPUT): many loads of one id are one read.
+      productById: new DataLoader((ids: readonly string[]) => Promise.all(ids.map((id) => catalog.product(id).catch((error: unknown) => error as Error)))),
+      photosByProductId: new DataLoader(async (ids: readonly string[]) => {
+        const byProduct = await catalog.photosOfProducts(ids);
+        return ids.map((id) => byProduct.get(id) ?? []);
+      }),
+      analysisByProductId: new DataLoader(async (ids: readonly string[]) => {
+        const byProduct = await catalog.analysesOfProducts(ids);
+        return ids.map((id) => byProduct.get(id) ?? null);
+      }),
+      nearDuplicatesByPhotoId: new DataLoader(async (ids: readonly string[]) => {
+        const byPhoto = await catalog.nearDuplicatesOfPhotos(ids);
+        return ids.map((id) => byPhoto.get(id) ?? []);
+      }),
+    },
   };
 }

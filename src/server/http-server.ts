@@ -8,7 +8,7 @@ import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { graphqlUploadExpress } from "graphql-upload-minimal";
 import type { RequestAuth } from "../auth/request-auth.js";
-import type { RequestContext, RequestOrigin } from "../graphql/context.js";
+import type { ContextFactory, RequestContext } from "../graphql/context.js";
 import { createErrorFormatter, type ErrorLogger } from "../graphql/format-error.js";
 import { PHOTO_ROUTE } from "../graphql/photo/photo.resolver.js";
 import { authenticateRequest, requestAuthOf } from "./auth/authenticate-request.js";
@@ -29,7 +29,7 @@ import { observeSubscriptions } from "./observability/subscription-metrics.js";
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
-  context: (origin: RequestOrigin) => Promise<RequestContext>;
+  context: ContextFactory;
   /** Verifies an API key (src/auth/); undefined when the request carries none. */
   authenticate: (token: string | undefined, options?: { fresh?: boolean }) => Promise<RequestAuth>;
   uploadsDir: string;

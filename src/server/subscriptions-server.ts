@@ -3,8 +3,9 @@ import { GraphQLError, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { RequestAuth } from "../auth/request-auth.js";
-import type { RequestContext, RequestOrigin } from "../graphql/context.js";
+import type { ContextFactory, RequestContext } from "../graphql/context.js";
 import type { GraphQLErrorFormatter } from "../graphql/format-error.js";
+import { subscribePerEvent } from "./per-event-subscribe.js";
 import { subscriptionsAuth } from "./auth/subscriptions-auth.js";
 import type { TrustedDocumentsOptions } from "./trusted-documents/persisted-documents-middleware.js";
 import { subscriptionLimits } from "./limits/subscription-limits.js";
@@ -26,7 +27,8 @@ export function startSubscriptionsServer(options: {
   httpServer: Server;
   path: string;
   schema: GraphQLSchema;
-  context: (origin: RequestOrigin) => Promise<RequestContext>;
+  /** A subscription's own context (light: no data is read through it), and each event's (see ContextFactory.forEvent). */
+  context: ContextFactory;
   formatError: GraphQLErrorFormatter;
   initTimeoutMs: number;
   authenticate: (token: string | undefined, options?: { fresh?: boolean }) => Promise<RequestAuth>;
@@ -56,6 +58,10 @@ export function startSubscriptionsServer(options: {
       },
       onClose: (ctx) => void connections.delete(ctx),
       onSubscribe: async (ctx, id, payload) => (await auth.onSubscribe(ctx, id, payload)) ?? overLimits(payload)?.map(formatted),
+      subscribe: subscribePerEvent({
+        forEvent: (subscription, event) => options.context.forEvent(subscription as RequestContext, event),
+        shareKey: (subscription) => options.context.shareKey(subscription as RequestContext),
+      }),
       context: (ctx) => options.context({ protocol: "http", host: ctx.extra.request.headers.host, auth: auth.authOf(ctx) }),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((error) => options.formatError(error.toJSON(), error)) } : undefined,

@@ -7,9 +7,9 @@ export interface WsMessage {
   payload?: any;
 }
 
-/** A raw socket to the app's graphql-ws endpoint (no client library), once open. */
-export function openGraphqlWs(appUrl: string): Promise<WebSocket> {
-  const socket = new WebSocket(`${appUrl.replace("http", "ws")}/graphql`, "graphql-transport-ws");
+/** A raw socket to the app's graphql-ws endpoint (no client library), once open; `headers` such as another Host. */
+export function openGraphqlWs(appUrl: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  const socket = new WebSocket(`${appUrl.replace("http", "ws")}/graphql`, "graphql-transport-ws", { headers });
   return new Promise((resolve, reject) => {
     socket.once("open", () => resolve(socket));
     socket.once("error", reject);

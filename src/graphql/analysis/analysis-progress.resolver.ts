@@ -36,7 +36,7 @@ export class AnalysisProgressResolver {
     subscribe: ({ context }) => (context as RequestContext).analysis.watchReadyProducts(),
   })
   productAdded(@Root() event: { productId: string }, @Ctx() ctx: RequestContext): Promise<Product> {
-    return ctx.catalog.product(event.productId);
+    return ctx.loaders.productById.load(event.productId);
   }
 }
 
