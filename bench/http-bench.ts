@@ -3,6 +3,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { startBenchApp, type BenchApp } from "./bench-app.js";
 import { provisionBenchDatabase } from "./bench-database.js";
+import { measureIdleSubscribers, type IdleSubscribersResult } from "./idle-subscribers.js";
 import { seedHttpCatalogue, searchWords, type HttpCatalogue } from "./http-catalogue.js";
 import { runLoad, type HttpWorkload, type LoadRun } from "./http-load.js";
 
@@ -20,6 +21,8 @@ export interface HttpBenchOptions {
   connections: number;
   /** Distinct search queries the search workload rotates through. */
   searches: number;
+  /** Idle productAdded subscribers held on the app with auth, limits and rate limiting on, after the rounds (0: none). */
+  subscribers: number;
 }
 
 /** An app process as the bench starts it: which settings, and what its requests carry. */
@@ -79,6 +82,8 @@ export interface HttpBenchResults {
   workloads: WorkloadResult[];
   /** Issue 11: with auth, limits and rate limiting on, at least this share of the throughput with them off. */
   target: { ratio: number; met: boolean };
+  /** Idle subscribers on one process: memory per subscriber and one event's fan-out (idle-subscribers.ts); null when none were asked for. */
+  idleSubscribers: IdleSubscribersResult | null;
   /** Every timed run answered 2xx with data and without errors, and no request failed or timed out. */
   clean: boolean;
   totalSeconds: number;
@@ -215,6 +220,7 @@ export async function runHttpBench(options: HttpBenchOptions, progress: (message
       }
     }
     const loadEnd = os.loadavg();
+    const idleSubscribers = options.subscribers > 0 ? await holdSubscribers(apps.get("on")!, database.url, token, options.subscribers, progress) : null;
 
     const workloadResults = workloads.map((workload): WorkloadResult => {
       const results = configurations.map((configuration) => {
@@ -240,7 +246,16 @@ export async function runHttpBench(options: HttpBenchOptions, progress: (message
     return {
       benchmark: "http-read-throughput",
       generatedAt: new Date().toISOString(),
-      options: { products: options.products, seed: options.seed, duration: options.duration, warmup: options.warmup, rounds: options.rounds, connections: options.connections, searches: options.searches },
+      options: {
+        products: options.products,
+        seed: options.seed,
+        duration: options.duration,
+        warmup: options.warmup,
+        rounds: options.rounds,
+        connections: options.connections,
+        searches: options.searches,
+        subscribers: options.subscribers,
+      },
       database: database.description,
       catalogue,
       loadAverage: { start: rounded(loadStart), end: rounded(loadEnd) },
@@ -248,13 +263,33 @@ export async function runHttpBench(options: HttpBenchOptions, progress: (message
       anonymousStatusWithAuth,
       workloads: workloadResults,
       target: { ratio: TARGET_RATIO, met: workloadResults.every((workload) => workload.ratios.every((ratio) => ratio.ratio >= TARGET_RATIO)) },
-      clean,
+      idleSubscribers,
+      clean: clean && (idleSubscribers?.failures ?? 0) === 0,
       totalSeconds: (performance.now() - started) / 1000,
     };
   } finally {
     for (const app of apps.values()) await app.stop().catch(() => {});
     await database.dispose();
   }
+}
+
+/** The idle-subscriber phase on the app as production runs it, subscribed with the bench's read key. */
+async function holdSubscribers(app: BenchApp, databaseUrl: string, token: string, subscribers: number, progress: (message: string) => void): Promise<IdleSubscribersResult> {
+  const response = await fetch(`${app.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: "{ products(first: 1) { edges { node { id } } } }" }),
+  });
+  const body = (await response.json()) as { data: { products: { edges: Array<{ node: { id: string } }> } } };
+  return measureIdleSubscribers({
+    appUrl: app.url,
+    appPid: app.child.pid!,
+    databaseUrl,
+    apiKey: token,
+    productId: body.data.products.edges[0]!.node.id,
+    subscribers,
+    progress,
+  });
 }
 
 function headersFor(configuration: BenchConfiguration, token: string): Record<string, string> {

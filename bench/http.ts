@@ -16,6 +16,7 @@ const env = z
     BENCH_HTTP_ROUNDS: z.coerce.number().int().min(1).default(4),
     BENCH_HTTP_CONNECTIONS: z.coerce.number().int().min(1).default(20),
     BENCH_HTTP_SEARCHES: z.coerce.number().int().min(1).max(1_000).default(100),
+    BENCH_HTTP_SUBSCRIBERS: z.coerce.number().int().min(0).max(15_000).default(10_000),
     BENCH_SEED: z.coerce.number().int().default(42),
     BENCH_DATABASE_URL: z.url().optional(),
   })
@@ -32,6 +33,7 @@ const results = await runHttpBench(
     rounds: env.BENCH_HTTP_ROUNDS,
     connections: env.BENCH_HTTP_CONNECTIONS,
     searches: env.BENCH_HTTP_SEARCHES,
+    subscribers: env.BENCH_HTTP_SUBSCRIBERS,
   },
   progress,
 );
@@ -79,6 +81,14 @@ function report(results: HttpBenchResults): string {
     }
   }
   lines.push(`target (on >= ${results.target.ratio} x off for every query): ${results.target.met ? "met" : "missed"}`);
+  const idle = results.idleSubscribers;
+  if (idle) {
+    lines.push(
+      `idle subscribers (productAdded, on one app with auth, limits and rate limiting on): ${idle.subscribers}; app RSS ${idle.rssBeforeMiB.toFixed(0)} -> ${idle.rssAfterMiB.toFixed(0)} MiB, ` +
+        `${idle.rssPerSubscriberKiB.toFixed(1)} KiB per subscriber (target <= 50); one event reached the first in ${idle.fanOutFirstMs.toFixed(0)} ms, ` +
+        `all in ${idle.fanOutLastMs.toFixed(0)} ms (target <= 1000); ${idle.failures} arrived as errors`,
+    );
+  }
   lines.push(results.clean ? "every timed request answered 2xx with data and no errors" : "SOME REQUESTS FAILED OR WERE REFUSED: the figures do not measure the read path");
   lines.push(`total ${results.totalSeconds.toFixed(0)} s`);
   return lines.join("\n");

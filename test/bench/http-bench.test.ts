@@ -5,7 +5,7 @@ import { runHttpBench } from "../../bench/http-bench.js";
  * A second of `npm run bench:http`: the real load generator against the real
  * app processes over real HTTP, on a seeded database of the test cluster.
  * It checks that the bench measures something and that nothing was refused
- * or failed; no speed is asserted.
+ * or failed, idle subscribers included; no speed is asserted.
  */
 describe("bench:http", () => {
   it("drives both configurations with autocannon, without a refusal or an error", { timeout: 300_000 }, async () => {
@@ -18,6 +18,7 @@ describe("bench:http", () => {
       rounds: 2,
       connections: 2,
       searches: 5,
+      subscribers: 40,
     });
 
     expect(results.anonymousStatusWithAuth).toBe(401);
@@ -39,6 +40,9 @@ describe("bench:http", () => {
       expect(workload.ratios).toHaveLength(1);
       expect(workload.ratios[0]!.ratio).toBeGreaterThan(0);
     }
+    // The idle-subscriber phase: every subscriber got the timed event, as a product, on the keyed app.
+    expect(results.idleSubscribers).toMatchObject({ subscribers: 40, failures: 0 });
+    expect(results.idleSubscribers!.fanOutLastMs).toBeGreaterThanOrEqual(results.idleSubscribers!.fanOutFirstMs);
     expect(results.clean).toBe(true);
   });
 });
