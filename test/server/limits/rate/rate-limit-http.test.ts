@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, keyMaker, type AuthResponse } from "../../../support/api-keys.js";
 import { startTestApp, startTestAppOn, type TestApp } from "../../../support/test-app.js";
+import { rateLimitedAppEnv } from "./rate-limited-apps.js";
 
 /**
  * Rate limits by cost over real HTTP: two app processes' worth of servers
@@ -20,15 +21,7 @@ let second: TestApp;
 let maker: Awaited<ReturnType<typeof keyMaker>>;
 
 beforeAll(async () => {
-  const env = {
-    TAGGER: "none",
-    AUTH: "off",
-    RATE_LIMIT: "true",
-    RATE_LIMIT_POINTS: String(BUCKET),
-    RATE_LIMIT_REFILL_PER_SECOND: String(REFILL_PER_SECOND),
-    GRAPHQL_MAX_COST: String(BUCKET),
-    TRUST_PROXY_HOPS: "1",
-  };
+  const env = rateLimitedAppEnv({ points: BUCKET, refillPerSecond: REFILL_PER_SECOND, maxCost: BUCKET });
   first = await startTestApp(env);
   second = await startTestAppOn(first.databaseUrl, first.databaseUrl, env);
   maker = await keyMaker(first.databaseUrl);

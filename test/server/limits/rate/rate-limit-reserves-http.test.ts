@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESERVE_HOLD_MS, RESERVE_MAX_SHARE } from "../../../../src/server/limits/rate/point-reserves.js";
 import { startTestApp, startTestAppOn, type TestApp } from "../../../support/test-app.js";
+import { rateLimitedAppEnv } from "./rate-limited-apps.js";
 
 /**
  * A busy subject's points taken in blocks per process (point-reserves.ts),
@@ -20,15 +21,7 @@ let first: TestApp;
 let second: TestApp;
 
 beforeAll(async () => {
-  const env = {
-    TAGGER: "none",
-    AUTH: "off",
-    RATE_LIMIT: "true",
-    RATE_LIMIT_POINTS: String(BUCKET),
-    RATE_LIMIT_REFILL_PER_SECOND: String(REFILL_PER_SECOND),
-    GRAPHQL_MAX_COST: "1000",
-    TRUST_PROXY_HOPS: "1",
-  };
+  const env = rateLimitedAppEnv({ points: BUCKET, refillPerSecond: REFILL_PER_SECOND, maxCost: 1_000 });
   first = await startTestApp(env);
   second = await startTestAppOn(first.databaseUrl, first.databaseUrl, env);
 });
