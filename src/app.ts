@@ -32,6 +32,7 @@ import { observeJobQueue } from "./observability/job-queue-metrics.js";
 import { operationNamesOf } from "./observability/operation-names.js";
 import { analysersCheck, databaseCheck, migrationsCheck, readiness } from "./observability/readiness.js";
 import { createMetricsRegistry } from "./observability/registry.js";
+import { startMetricsServer } from "./server/observability/metrics-server.js";
 
 export interface RunningApp {
   /** Base URL of the HTTP server; empty for a worker-only process. */
@@ -135,6 +136,15 @@ export async function startApp(
         nearDuplicateMaxDistance: config.media.nearDuplicateMaxDistance,
         bus,
       });
+    // What /health and /health/ready report, on the API's server or a worker's own (below).
+    const health = async () => {
+      const databaseOk = await orm.isConnected().catch(() => false);
+      return { ok: databaseOk, database: databaseOk ? "up" : "down", tagger: tagger.health(), embedder: embedder?.health() ?? "off" };
+    };
+    const ready = readiness(
+      [databaseCheck(orm), migrationsCheck(orm, pendingAtStart, MIGRATIONS_RECHECK_MS), analysersCheck(tagger, embedder)],
+      OBSERVATION_TIMEOUT_MS,
+    );
 
     if (roles.worker) {
       const runner = new AnalysisRunner({
@@ -198,11 +208,8 @@ export async function startApp(
           introspection: config.http.introspection,
           wsInitTimeoutMs: config.wsInitTimeoutMs,
           graphiql: config.http.graphiql,
-          health: async () => {
-            const databaseOk = await orm.isConnected().catch(() => false);
-            return { ok: databaseOk, database: databaseOk ? "up" : "down", tagger: tagger.health(), embedder: embedder?.health() ?? "off" };
-          },
-          readiness: readiness([databaseCheck(orm), migrationsCheck(orm, pendingAtStart, MIGRATIONS_RECHECK_MS), analysersCheck(tagger, embedder)], OBSERVATION_TIMEOUT_MS),
+          health,
+          readiness: ready,
           metrics,
           knownOperationNames: operationNamesOf(persistedDocuments.texts()),
           logger,
@@ -219,8 +226,20 @@ export async function startApp(
       stops.push(() => http.stop());
       ({ url, port } = http);
     }
+    // Without the API there is no server for /metrics: a worker's analysis series would go unseen. Started last, so a
+    // probe finds it ready only once jobs are being taken; stopped first (stops run in reverse).
+    let metricsUrl: string | undefined;
+    if (!roles.http && config.http.workerMetricsPort !== undefined) {
+      const server = await startMetricsServer(
+        { health, readiness: ready, registry: metrics, requestLogger: logger, httpTimeouts: config.httpTimeouts },
+        config.http.host,
+        config.http.workerMetricsPort,
+      );
+      stops.push(() => server.stop());
+      metricsUrl = `${server.url}/metrics`;
+    }
     logger.info(
-      { url: url ? `${url}/graphql` : undefined, roles, tagger: tagger.name, database: database.embedded ? "embedded" : "external" },
+      { url: url ? `${url}/graphql` : undefined, metricsUrl, roles, tagger: tagger.name, database: database.embedded ? "embedded" : "external" },
       "Lookalike is ready",
     );
     return { url, port, logger, stop, failed };

@@ -26,6 +26,9 @@ const envSchema = z.object({
   NODE_ENV: z.preprocess(blankToUndefined, z.enum(["development", "production", "test"]).default("development")),
   HOST: z.preprocess(blankToUndefined, z.string().default("0.0.0.0")),
   PORT: int(4000, 0, 65535),
+  // /metrics and /health/* of a process without the API (npm run worker), on HOST. Unset: none, so several
+  // workers on one host never fight over a port and nothing is opened that was not asked for; 0: any free port.
+  WORKER_METRICS_PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).optional()),
   PUBLIC_URL: optionalUrl,
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
   // Both default to on, and to off when NODE_ENV=production.
@@ -114,7 +117,15 @@ export type TaggerMode = "local" | "openai" | "openai+local" | "none";
 
 export interface Config {
   env: "development" | "production" | "test";
-  http: { host: string; port: number; publicUrl: string | undefined; graphiql: boolean; introspection: boolean };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string | undefined;
+    graphiql: boolean;
+    introspection: boolean;
+    /** Where a worker-only process serves /metrics and /health/*; undefined: it serves nothing. */
+    workerMetricsPort: number | undefined;
+  };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** required: every request needs an API key with the operation's scope; off: open. `explicit`: AUTH was set. */
   auth: { mode: AuthMode; explicit: boolean };
@@ -207,6 +218,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ""),
       graphiql: env.GRAPHIQL ?? env.NODE_ENV !== "production",
       introspection: env.INTROSPECTION ?? env.NODE_ENV !== "production",
+      workerMetricsPort: env.WORKER_METRICS_PORT,
     },
     logLevel: env.LOG_LEVEL,
     // Unset in production: "required" here, and startApp refuses to serve until AUTH is set (auth/auth-setting.ts).

@@ -3,8 +3,9 @@ import { loadConfig } from "./config.js";
 import { stopOnSignals } from "./stop-on-signals.js";
 
 /**
- * `npm run worker`: analysis jobs only, no HTTP — the scale-out path. Several
- * workers and API processes share one database (set DATABASE_URL).
+ * `npm run worker`: analysis jobs only, no API — the scale-out path. Several
+ * workers and API processes share one database (set DATABASE_URL). With
+ * WORKER_METRICS_PORT set, it serves its own /metrics and /health/* there.
  */
 const config = loadConfig();
 if (!config.database.url) {

@@ -22,7 +22,14 @@ describe("config", () => {
     expect(loadConfig({ VISUAL_SEARCH: "false", VISUAL_SEARCH_PROBES: "16" }).visualIndex).toMatchObject({ enabled: false, probes: 16 });
   });
 
-  it.each([{ PORT: "http" }, { VISUAL_SEARCH_PROBES: "0" }, { PORT: "70000" }, { DATABASE_URL: "not a url" }, { TAGGER: "magic" }])("refuses %j", (env) => {
+  it("gives a worker-only process a metrics port only when WORKER_METRICS_PORT is set", () => {
+    expect(loadConfig({}).http.workerMetricsPort).toBeUndefined();
+    expect(loadConfig({ WORKER_METRICS_PORT: "" }).http.workerMetricsPort).toBeUndefined();
+    expect(loadConfig({ WORKER_METRICS_PORT: "9464" }).http.workerMetricsPort).toBe(9464);
+    expect(loadConfig({ WORKER_METRICS_PORT: "0" }).http.workerMetricsPort).toBe(0);
+  });
+
+  it.each([{ PORT: "http" }, { VISUAL_SEARCH_PROBES: "0" }, { PORT: "70000" }, { WORKER_METRICS_PORT: "70000" }, { DATABASE_URL: "not a url" }, { TAGGER: "magic" }])("refuses %j", (env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });
 });

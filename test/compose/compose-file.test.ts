@@ -18,6 +18,8 @@ interface ComposeService {
   healthcheck?: { test?: string[] | string };
   depends_on?: Record<string, { condition?: string }>;
   volumes?: string[];
+  expose?: Array<string | number>;
+  ports?: Array<string | number>;
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
@@ -51,6 +53,8 @@ describe("docker-compose.yml", () => {
     }
     // Healthy means ready: the worker waits for the API to have applied the migrations.
     expect([service("app").healthcheck!.test].flat().join(" ")).toContain("/health/ready");
+    // The worker is asked on its own metrics port, where it serves the same /health/ready.
+    expect([service("worker").healthcheck!.test].flat().join(" ")).toMatch(/WORKER_METRICS_PORT.*\/health\/ready/);
   });
 
   it.each(LOOKALIKE_SERVICES)("gives %s every setting the app reads, and no unknown one", (name) => {
@@ -84,10 +88,21 @@ describe("docker-compose.yml", () => {
 });
 
 describe("the observability profile", () => {
+  interface ScrapeConfig {
+    job_name: string;
+    metrics_path?: string;
+    static_configs?: Array<{ targets: string[]; labels?: Record<string, string> }>;
+    dns_sd_configs?: Array<{ names: string[]; type?: string; port?: number }>;
+    relabel_configs?: Array<{ target_label?: string; replacement?: string; action?: string; source_labels?: string[] }>;
+  }
   const prometheusConfig = () => {
     const [file] = bindMounts(service("prometheus").volumes).find(([, target]) => target === "/etc/prometheus/prometheus.yml")!;
-    return readFile(file, "utf8").then((text) => parse(text) as { scrape_configs: Array<{ metrics_path?: string; static_configs: Array<{ targets: string[] }> }> });
+    return readFile(file, "utf8").then((text) => parse(text) as { scrape_configs: ScrapeConfig[] });
   };
+  /** The `service` label a job gives its series: from a static target's labels, or a relabelling that sets it. */
+  const serviceLabel = (job: ScrapeConfig) =>
+    job.static_configs?.[0]?.labels?.service ??
+    job.relabel_configs?.find((rule) => rule.target_label === "service" && (rule.action ?? "replace") === "replace" && !rule.source_labels)?.replacement;
 
   it("runs pinned Prometheus and Grafana images", () => {
     expect(service("prometheus").image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
@@ -103,9 +118,30 @@ describe("the observability profile", () => {
   });
 
   it("has Prometheus scrape the API's /metrics on its port", async () => {
-    const [job] = (await prometheusConfig()).scrape_configs;
+    const jobs = (await prometheusConfig()).scrape_configs;
+    const api = jobs.filter((job) => job.static_configs?.some((c) => c.targets.some((target) => target.startsWith("app:"))));
+    expect(api).toHaveLength(1);
+    expect(api[0]!.metrics_path ?? "/metrics").toBe("/metrics");
+    expect(api[0]!.static_configs!.flatMap((c) => c.targets)).toEqual([`app:${service("app").environment!.PORT}`]);
+    expect(serviceLabel(api[0]!)).toBe("api");
+  });
+
+  it("has Prometheus scrape every worker's /metrics on WORKER_METRICS_PORT, which the worker exposes, under its own label", async () => {
+    const port = Number(service("worker").environment!.WORKER_METRICS_PORT);
+    expect(port).toBeGreaterThan(0);
+    // On the compose network only: a published host port would clash as soon as the worker is scaled.
+    expect((service("worker").expose ?? []).map(Number)).toEqual([port]);
+    expect(service("worker").ports).toBeUndefined();
+    const jobs = (await prometheusConfig()).scrape_configs;
+    const workers = jobs.filter((job) => job.dns_sd_configs?.some((sd) => sd.names.includes("worker")));
+    expect(workers).toHaveLength(1);
+    const [job] = workers;
     expect(job!.metrics_path ?? "/metrics").toBe("/metrics");
-    expect(job!.static_configs.flatMap((c) => c.targets)).toEqual([`app:${service("app").environment!.PORT}`]);
+    // An A lookup of the service name answers with every replica's address: each is scraped, as its own instance.
+    expect(job!.dns_sd_configs).toEqual([{ names: ["worker"], type: "A", port }]);
+    expect(serviceLabel(job!)).toBe("worker");
+    expect(new Set(jobs.map((j) => j.job_name)).size).toBe(jobs.length);
+    expect(new Set(jobs.map(serviceLabel)).size).toBe(jobs.length);
   });
 
   it("provisions Grafana with that Prometheus and the dashboard, under the uid its panels name", async () => {

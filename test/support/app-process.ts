@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 export async function startAppProcess(
   env: Record<string, string>,
   entry = "src/main.ts",
-): Promise<{ url: string; child: ChildProcess; kill(): Promise<void> }> {
+): Promise<{ url: string; metricsUrl: string; child: ChildProcess; kill(): Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", entry], {
     env: { ...process.env, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", NODE_ENV: "test", ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -20,6 +20,8 @@ export async function startAppProcess(
       child.stdout!.resume(); // keep draining the log
       return {
         url: String(entry.url ?? "").replace(/\/graphql$/, ""),
+        // A worker's own /metrics (WORKER_METRICS_PORT); empty when it serves none.
+        metricsUrl: String(entry.metricsUrl ?? ""),
         child,
         kill: async () => {
           child.kill("SIGKILL");

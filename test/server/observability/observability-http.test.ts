@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "../../support/chat-completions-server-process.js";
 import { features, sha256, solidPng } from "../../support/images.js";
+import { sample } from "../../support/metrics.js";
 import { addProductAndWait } from "../../support/products.js";
 import { exportedFamilies, isExported, metricNamesIn } from "../../support/promql.js";
 import { closed, nextMessage, openGraphqlWs } from "../../support/raw-graphql-ws.js";
@@ -48,17 +49,6 @@ afterAll(async () => {
 });
 
 const scrape = async () => (await fetch(`${api.app.url}/metrics`)).text();
-
-/** The value of one sample, the labels given in any order; undefined when absent. */
-function sample(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of exposition.split("\n")) {
-    const match = /^([^{\s]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, key, value]) => [key, value]));
-    if (Object.entries(labels).every(([key, value]) => present[key] === value)) return Number(match[3]);
-  }
-  return undefined;
-}
 
 /** Every label set of one sample name. */
 function labelSets(exposition: string, name: string): Array<Record<string, string>> {
