@@ -5,6 +5,7 @@ import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from "./trusted-do
 import { analysisTimeBoundMs } from "./analysis/analyze-with-deadline.js";
 import { DEFAULT_VISUAL_INDEX } from "./catalog/visual-index-builder.js";
 import { DEFAULT_PROBES } from "./catalog/visual-repository.js";
+import { allowEntryProblem } from "./media/remote/address-policy.js";
 
 /**
  * Every setting, read once from the environment and validated here. The
@@ -19,6 +20,8 @@ const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 const bool = (fallback: boolean) =>
   z.preprocess(blankToUndefined, z.enum(["true", "false", "1", "0"]).default(fallback ? "true" : "false")).transform((v) => v === "true" || v === "1");
+/** A comma-separated list; blank or unset: empty. */
+const list = z.preprocess(blankToUndefined, z.string().default("")).transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean));
 /** A switch whose default depends on other settings: undefined when unset. */
 const optionalBool = z.preprocess(blankToUndefined, z.enum(["true", "false", "1", "0"]).optional()).transform((v) => (v === undefined ? undefined : v === "true" || v === "1"));
 
@@ -52,6 +55,13 @@ const envSchema = z.object({
   MAX_IMAGE_PIXELS: int(40_000_000, 1),
   // Bits of perceptual hash; at most 11, so the indexed lookup stays at 548 probes per photo (catalog/near-duplicate-sql.ts).
   NEAR_DUPLICATE_MAX_DISTANCE: int(8, 0, 11),
+  // Fetching images by URL (media/remote/, for issue 14's import): one deadline for the whole fetch, redirects
+  // followed, and host names, addresses or CIDRs let through although not public (empty: public addresses only).
+  IMPORT_FETCH_TIMEOUT_MS: int(30_000, 100),
+  IMPORT_FETCH_MAX_REDIRECTS: int(5, 0, 20),
+  IMPORT_FETCH_ALLOW_HOSTS: list.superRefine((entries, ctx) => {
+    for (const problem of entries.map(allowEntryProblem)) if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
 
   TAGGER: z.preprocess(blankToUndefined, z.enum(["local", "openai", "openai+local", "none"]).optional()),
   TAGGER_TIMEOUT_MS: int(60_000, 100),
@@ -145,6 +155,8 @@ export interface Config {
     /** Photos whose perceptual hashes differ in at most this many bits are near duplicates. */
     nearDuplicateMaxDistance: number;
   };
+  /** Fetching images by URL (media/remote/http-image-fetcher.ts); the byte cap is media.maxUploadBytes. */
+  importFetch: { timeoutMs: number; maxRedirects: number; allowHosts: string[] };
   jobs: {
     /** Whether this API process also runs analysis jobs (the default); `npm run worker` runs them alone. */
     runWorker: boolean;
@@ -235,6 +247,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
       maxImagePixels: env.MAX_IMAGE_PIXELS,
       nearDuplicateMaxDistance: env.NEAR_DUPLICATE_MAX_DISTANCE,
+    },
+    importFetch: {
+      timeoutMs: env.IMPORT_FETCH_TIMEOUT_MS,
+      maxRedirects: env.IMPORT_FETCH_MAX_REDIRECTS,
+      allowHosts: env.IMPORT_FETCH_ALLOW_HOSTS,
     },
     jobs: {
       runWorker: env.RUN_WORKER,

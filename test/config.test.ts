@@ -29,7 +29,13 @@ describe("config", () => {
     expect(loadConfig({ WORKER_METRICS_PORT: "0" }).http.workerMetricsPort).toBe(0);
   });
 
-  it.each([{ PORT: "http" }, { VISUAL_SEARCH_PROBES: "0" }, { PORT: "70000" }, { WORKER_METRICS_PORT: "70000" }, { DATABASE_URL: "not a url" }, { TAGGER: "magic" }])("refuses %j", (env) => {
+  it("fetches by URL from public addresses only unless IMPORT_FETCH_ALLOW_HOSTS names hosts or ranges", () => {
+    expect(loadConfig({}).importFetch).toEqual({ timeoutMs: 30_000, maxRedirects: 5, allowHosts: [] });
+    const config = loadConfig({ IMPORT_FETCH_ALLOW_HOSTS: " localhost, 127.0.0.1 ,10.0.0.0/8,::1,", IMPORT_FETCH_MAX_REDIRECTS: "0" });
+    expect(config.importFetch).toMatchObject({ maxRedirects: 0, allowHosts: ["localhost", "127.0.0.1", "10.0.0.0/8", "::1"] });
+  });
+
+  it.each([{ PORT: "http" }, { IMPORT_FETCH_ALLOW_HOSTS: "images.internal,not a host" }, { IMPORT_FETCH_ALLOW_HOSTS: "10.0.0.0/40" }, { IMPORT_FETCH_MAX_REDIRECTS: "-1" }, { VISUAL_SEARCH_PROBES: "0" }, { PORT: "70000" }, { WORKER_METRICS_PORT: "70000" }, { DATABASE_URL: "not a url" }, { TAGGER: "magic" }])("refuses %j", (env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });
 });
