@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -12,6 +12,8 @@ export interface BenchDatabase {
   url: string;
   /** Where it lives, for the report (no credentials). */
   description: string;
+  /** The embedded server's postmaster, whose processes' CPU a bench may read; null for a server elsewhere. */
+  postmasterPid: number | null;
   /** Drops what was made; safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -39,6 +41,7 @@ async function freshDatabaseOn(serverUrl: string): Promise<BenchDatabase> {
   return {
     url: url.toString(),
     description: `database ${name} on ${url.host} (BENCH_DATABASE_URL)`,
+    postmasterPid: null,
     dispose: async () => {
       if (dropped) return;
       dropped = true;
@@ -61,6 +64,7 @@ async function embeddedDatabase(): Promise<BenchDatabase> {
     return {
       url: postgres.url,
       description: `embedded PostgreSQL on 127.0.0.1:${port}, in a temp dir`,
+      postmasterPid: await readPostmasterPid(path.join(root, "data")),
       dispose: async () => {
         if (stopped) return;
         stopped = true;
@@ -73,6 +77,13 @@ async function embeddedDatabase(): Promise<BenchDatabase> {
     await rm(root, { recursive: true, force: true });
     throw new Error(`embedded PostgreSQL failed; its last log lines:\n${log.text()}`, { cause: error });
   }
+}
+
+/** The first line of postmaster.pid (null if it cannot be read). */
+async function readPostmasterPid(dataDir: string): Promise<number | null> {
+  const text = await readFile(path.join(dataDir, "postmaster.pid"), "utf8").catch(() => "");
+  const pid = Number(text.split("\n")[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
 /** The last lines PostgreSQL logged, shown only if it fails to start. */

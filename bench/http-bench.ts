@@ -3,6 +3,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { startBenchApp, type BenchApp } from "./bench-app.js";
 import { provisionBenchDatabase } from "./bench-database.js";
+import { cpuSnapshot, cpuSpentMs, postgresPids } from "./process-cpu.js";
 import { measureIdleSubscribers, type IdleSubscribersResult } from "./idle-subscribers.js";
 import { seedHttpCatalogue, searchWords, type HttpCatalogue } from "./http-catalogue.js";
 import { runLoad, type HttpWorkload, type LoadRun } from "./http-load.js";
@@ -49,6 +50,8 @@ export interface ConfigurationResult {
   timeouts: number;
   statuses: Record<string, number>;
   warmup: Omit<LoadRun, "samples">;
+  /** CPU milliseconds per response over the timed rounds: the app process, and the embedded PostgreSQL's processes (null where /proc or the server cannot be read). */
+  cpuMsPerRequest: { app: number | null; postgres: number | null };
 }
 
 export interface WorkloadResult {
@@ -57,8 +60,11 @@ export interface WorkloadResult {
   /** What one request of the first body costs (extensions.cost) and returns, per configuration. */
   probes: Record<string, Probe>;
   configurations: ConfigurationResult[];
-  /** Requests per second of each configuration over the first (the baseline), pooled and round by round. */
-  ratios: Array<{ configuration: string; ratio: number; rounds: number[] }>;
+  /**
+   * Requests per second of each configuration over the first (the baseline), pooled and round by round;
+   * and the baseline's CPU per request over the configuration's (cpuRatio, see cpuRatio()).
+   */
+  ratios: Array<{ configuration: string; ratio: number; cpuRatio: number | null; rounds: number[] }>;
 }
 
 export interface Probe {
@@ -202,6 +208,7 @@ export async function runHttpBench(options: HttpBenchOptions, progress: (message
     }
 
     const runs = new Map<string, LoadRun[]>();
+    const cpuRuns = new Map<string, RunCpu[]>();
     const loadStart = os.loadavg();
     for (let round = 0; round < options.rounds; round++) {
       // off, on; then on, off: a drift in the machine's load over the run falls on both alike.
@@ -209,7 +216,9 @@ export async function runHttpBench(options: HttpBenchOptions, progress: (message
       for (const workload of workloads) {
         for (const configuration of order) {
           const { url, headers } = target(configuration.name);
+          const cpu = await startCpuReading(apps.get(configuration.name)!.child.pid!, database.postmasterPid);
           const run = await runLoad(url, headers, workload, { ...load, duration: options.duration });
+          cpuRuns.set(`${workload.name}\0${configuration.name}`, [...(cpuRuns.get(`${workload.name}\0${configuration.name}`) ?? []), await cpu.stop()]);
           progress(
             `round ${round + 1}/${options.rounds}: ${workload.name}, ${configuration.name}: ${run.requestsPerSecond.toFixed(0)} req/s, ` +
               `p99 ${run.latency.p99} ms, non-2xx ${run.non2xx}, GraphQL errors ${run.graphqlErrors}, errors ${run.errors}`,
@@ -225,7 +234,7 @@ export async function runHttpBench(options: HttpBenchOptions, progress: (message
     const workloadResults = workloads.map((workload): WorkloadResult => {
       const results = configurations.map((configuration) => {
         const key = `${workload.name}\0${configuration.name}`;
-        return pool(configuration.name, runs.get(key) ?? [], warmups.get(key)!);
+        return pool(configuration.name, runs.get(key) ?? [], warmups.get(key)!, cpuRuns.get(key) ?? []);
       });
       const [baseline, ...others] = results;
       return {
@@ -236,6 +245,7 @@ export async function runHttpBench(options: HttpBenchOptions, progress: (message
         ratios: others.map((other) => ({
           configuration: other.configuration,
           ratio: other.requestsPerSecond / baseline!.requestsPerSecond,
+          cpuRatio: cpuRatio(baseline!, other),
           rounds: other.roundsRequestsPerSecond.map((value, round) => value / baseline!.roundsRequestsPerSecond[round]!),
         })),
       };
@@ -333,7 +343,36 @@ async function probe(target: { url: string; headers: Record<string, string> }, b
 }
 
 /** One configuration's timed runs for one query, pooled: throughput over their total time, percentiles over all their responses. */
-function pool(configuration: string, runs: readonly LoadRun[], warmup: LoadRun): ConfigurationResult {
+interface RunCpu {
+  app: number | null;
+  postgres: number | null;
+}
+
+/** Reads the CPU the app and the database's processes spend from now until stop(). */
+async function startCpuReading(appPid: number, postmasterPid: number | null): Promise<{ stop(): Promise<RunCpu> }> {
+  const postgres = postmasterPid ? await postgresPids(postmasterPid) : [];
+  const before = { app: await cpuSnapshot([appPid]), postgres: await cpuSnapshot(postgres) };
+  return {
+    stop: async () => ({
+      app: cpuSpentMs(before.app, await cpuSnapshot([appPid])),
+      postgres: postmasterPid ? cpuSpentMs(before.postgres, await cpuSnapshot(postgres)) : null,
+    }),
+  };
+}
+
+/**
+ * The baseline's CPU per request (app and PostgreSQL) over the other's: on a
+ * machine where CPU is what limits throughput, the other's throughput as a
+ * share of the baseline's; far steadier than the throughput itself here.
+ */
+function cpuRatio(baseline: ConfigurationResult, other: ConfigurationResult): number | null {
+  const total = (result: ConfigurationResult) =>
+    result.cpuMsPerRequest.app === null || result.cpuMsPerRequest.postgres === null ? null : result.cpuMsPerRequest.app + result.cpuMsPerRequest.postgres;
+  const [base, theirs] = [total(baseline), total(other)];
+  return base === null || theirs === null || theirs === 0 ? null : base / theirs;
+}
+
+function pool(configuration: string, runs: readonly LoadRun[], warmup: LoadRun, cpu: readonly RunCpu[]): ConfigurationResult {
   const responses = sum(runs.map((run) => run.responses));
   const seconds = sum(runs.map((run) => run.seconds));
   const samples = runs.flatMap((run) => run.samples).sort((a, b) => a - b);
@@ -353,6 +392,7 @@ function pool(configuration: string, runs: readonly LoadRun[], warmup: LoadRun):
     timeouts: sum(runs.map((run) => run.timeouts)),
     statuses,
     warmup: warmupSummary,
+    cpuMsPerRequest: { app: perResponse(cpu.map((run) => run.app), responses), postgres: perResponse(cpu.map((run) => run.postgres), responses) },
   };
 }
 
@@ -361,5 +401,7 @@ function percentile(sorted: readonly number[], share: number): number {
   return sorted[Math.max(Math.ceil(share * sorted.length) - 1, 0)] ?? Number.NaN;
 }
 
+const perResponse = (spent: ReadonlyArray<number | null>, responses: number): number | null =>
+  spent.length === 0 || spent.some((ms) => ms === null) || responses === 0 ? null : sum(spent as number[]) / responses;
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 const rounded = (values: readonly number[]) => values.map((value) => Math.round(value * 100) / 100);

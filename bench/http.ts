@@ -45,6 +45,11 @@ progress("results written to bench/results/http-latest.json");
 // A run with refusals or failed requests measured something else than the read path: it fails.
 if (!results.clean || results.anonymousStatusWithAuth !== 401) process.exitCode = 1;
 
+function cpuPerRequest(result: HttpBenchResults["workloads"][number]["configurations"][number]): string {
+  const { app, postgres } = result.cpuMsPerRequest;
+  return app === null || postgres === null ? "not read" : `${(app + postgres).toFixed(2)} ms (${app.toFixed(2)} + ${postgres.toFixed(2)})`;
+}
+
 function report(results: HttpBenchResults): string {
   const { options, catalogue } = results;
   const machine = catalogue.machine;
@@ -76,7 +81,9 @@ function report(results: HttpBenchResults): string {
     for (const ratio of workload.ratios) {
       lines.push(
         `${workload.workload}: ${ratio.configuration} / ${workload.configurations[0]!.configuration} = ${ratio.ratio.toFixed(3)} ` +
-          `(round by round ${ratio.rounds.map((value) => value.toFixed(3)).join(", ")}; target >= ${results.target.ratio}: ${ratio.ratio >= results.target.ratio ? "met" : "missed"})`,
+          `(round by round ${ratio.rounds.map((value) => value.toFixed(3)).join(", ")}; target >= ${results.target.ratio}: ${ratio.ratio >= results.target.ratio ? "met" : "missed"}); ` +
+          `CPU per request (app + PostgreSQL) ${cpuPerRequest(workload.configurations[0]!)} off, ${cpuPerRequest(workload.configurations.find((result) => result.configuration === ratio.configuration)!)} ${ratio.configuration}: ` +
+          `off / ${ratio.configuration} = ${ratio.cpuRatio?.toFixed(3) ?? "not read"}`,
       );
     }
   }
