@@ -1,5 +1,4 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -26,6 +25,7 @@ import { graphqlMetricsPlugin, type AnsweredOperation } from "./observability/gr
 import { observabilityRoutes } from "./observability/observability-routes.js";
 import { recordOperation, requestLog } from "./observability/request-log.js";
 import { observeSubscriptions } from "./observability/subscription-metrics.js";
+import { listen } from "./listen.js";
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
@@ -151,12 +151,7 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
     }),
   );
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(port, host, () => resolve());
-  });
-  const bound = (httpServer.address() as AddressInfo).port;
-  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
-  return { url: `http://${shownHost}:${bound}`, port: bound, stop: () => apollo.stop() };
+  const bound = await listen(httpServer, host, port);
+  return { ...bound, stop: () => apollo.stop() };
 }
 

@@ -1,11 +1,11 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import express from "express";
 import type { Logger } from "pino";
 import { httpServerTimeouts, type HttpTimeouts } from "../http-timeouts.js";
 import type { RunningHttpServer } from "../http-server.js";
 import { observabilityRoutes, type ObservabilityRoutesOptions } from "./observability-routes.js";
 import { requestLog } from "./request-log.js";
+import { listen } from "../listen.js";
 
 export interface MetricsServerOptions extends ObservabilityRoutesOptions {
   /** The app's logger: probes and scrapes are logged at debug, as on the API. */
@@ -26,15 +26,9 @@ export async function startMetricsServer(options: MetricsServerOptions, host: st
   app.use(requestLog(options.requestLogger));
   app.use(observabilityRoutes(options));
   const server = createServer(httpServerTimeouts(options.httpTimeouts), app);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
-  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  const bound = await listen(server, host, port);
   return {
-    url: `http://${shownHost}:${bound}`,
-    port: bound,
+    ...bound,
     // Scrapes and probes are short: close() waits for the ones in flight and drops idle keep-alive sockets.
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -4,7 +4,7 @@ import type { RequestContext } from "../../../graphql/context.js";
 import { CostBudgetRefusal, type CostBudget, type CostBudgetState, type PricedOperation } from "../cost-budget.js";
 import { operationDemand } from "./operation-demand.js";
 import { PointReserves } from "./point-reserves.js";
-import type { RateLimitStore } from "./rate-limit-store.js";
+import type { Bucket, RateLimitStore } from "./rate-limit-store.js";
 import type { RateLimits } from "./rate-limits.js";
 import { rateLimitedError, type RateLimitRefusal } from "./rate-limited.js";
 import { rateLimitSubject } from "./subject.js";
@@ -45,13 +45,16 @@ export class RateLimiter implements CostBudget<RequestContext> {
   private lastSweep = 0;
   /** Points taken from the buckets ahead, so that a busy key's requests mostly cost no statement. */
   private readonly reserves: PointReserves;
+  /** Every subject's bucket: its size and refill. */
+  private readonly bucket: Bucket;
 
   constructor(
     private readonly store: RateLimitStore,
     private readonly limits: RateLimits,
     private readonly logger: RateLimiterLogger,
   ) {
-    this.reserves = new PointReserves(store, { capacity: limits.bucketPoints, refillPerSecond: limits.refillPerSecond }, logger);
+    this.bucket = { capacity: limits.bucketPoints, refillPerSecond: limits.refillPerSecond };
+    this.reserves = new PointReserves(store, this.bucket, logger);
   }
 
   /** Gives back the points taken ahead, for other processes to spend; once no request comes any more. */
@@ -91,14 +94,13 @@ export class RateLimiter implements CostBudget<RequestContext> {
   private async admit(requested: number, context: RequestContext, priced: PricedOperation): Promise<{ state: CostBudgetState; admission: Admission }> {
     const { limits } = this;
     const subject = rateLimitSubject(context.auth, context.clientAddress);
-    const bucket = { capacity: limits.bucketPoints, refillPerSecond: limits.refillPerSecond };
     const demand = priced.operation ? operationDemand(priced.schema, priced.document, priced.operation) : { uploads: 0, analyses: 0 };
     if (demand.uploads === 0 && demand.analyses === 0) {
       const take = await this.reserves.take(subject, requested);
       if (!take.taken) this.refuse(requested, { limit: "points", maximum: limits.bucketPoints, current: take.remaining, ...take });
       return { state: { remaining: take.remaining, maximum: limits.bucketPoints }, admission: { subject, leaseId: null } };
     }
-    const outcome = await this.store.takeWithLease(subject, requested, bucket, { ...demand, ttlMs: limits.leaseTtlMs }, (inFlight): Omit<RateLimitRefusal, "now"> | null => {
+    const outcome = await this.store.takeWithLease(subject, requested, this.bucket, { ...demand, ttlMs: limits.leaseTtlMs }, (inFlight): Omit<RateLimitRefusal, "now"> | null => {
       if (demand.uploads > 0 && inFlight.uploads + demand.uploads > limits.maxConcurrentUploads) {
         return { limit: "concurrentUploads", maximum: limits.maxConcurrentUploads, current: inFlight.uploads, retryAfterMs: RETRY_AFTER_UPLOADS_MS };
       }
