@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { VisualIndexSettings } from "../src/catalog/visual-index-builder.js";
+import type { VisualIndexSettings } from "../src/search/visual-index-builder.js";
 import { loadConfig } from "../src/config.js";
 import { WORKLOAD_NAMES, type WorkloadName } from "./workloads.js";
 

@@ -6,6 +6,7 @@ import { seedCatalog, type SeedStats } from "./seed-catalog.js";
 import { COLOUR_NAMES, OBJECT_NAMES } from "./tag-vocabulary.js";
 import { VisualCatalogue } from "./visual-catalogue.js";
 import { WORKLOADS } from "./workloads.js";
+import { catalogEntities } from "../src/catalog/entities.js";
 
 export interface HttpCatalogue {
   seed: Omit<SeedStats, "sizes">;
@@ -22,7 +23,7 @@ export interface HttpCatalogue {
  * `tags` to itself): text search finds what it would in production.
  */
 export async function seedHttpCatalogue(databaseUrl: string, products: number, seed: number): Promise<HttpCatalogue> {
-  const orm = await createOrm({ url: databaseUrl, poolMax: 2, log: () => {} });
+  const orm = await createOrm({ url: databaseUrl, poolMax: 2, log: () => {}, entities: catalogEntities });
   let machine: MachineFacts;
   try {
     await migrate(orm);

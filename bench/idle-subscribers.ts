@@ -9,8 +9,8 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import pg from "pg";
-import { topics } from "../src/catalog/analysis-events.js";
-import { publishSql } from "../src/db/event-bus.js";
+import { topics } from "../src/jobs/analysis-events.js";
+import { publishSql } from "../src/jobs/event-bus.js";
 
 export interface IdleSubscribersResult {
   subscribers: number;

@@ -1,6 +1,6 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
-import { SimilarityRepository, UNPRUNED_SIMILAR_PRODUCTS } from "../src/catalog/similarity-repository.js";
-import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../src/catalog/top-k-plan.js";
+import { SimilarityRepository, UNPRUNED_SIMILAR_PRODUCTS } from "../src/search/similarity-repository.js";
+import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../src/search/top-k-plan.js";
 import { compareRankings, type RankedId, type RankingMismatch } from "./compare-rankings.js";
 import { median, summarizeLatency, timed, type LatencySummary } from "./latency.js";
 import type { PreparedQuery } from "./prepared-query.js";

@@ -1,12 +1,12 @@
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { TagEvidence } from "../src/analysis/tags.js";
-import { candidateDepth, type DuplicateKind, type RankingSignal } from "../src/catalog/hybrid-ranking.js";
+import { candidateDepth, type DuplicateKind, type RankingSignal } from "../src/search/hybrid-ranking.js";
 import { ProductRepository } from "../src/catalog/product-repository.js";
-import { SimilarityRepository, type ScoredProduct, type SimilarityFilters } from "../src/catalog/similarity-repository.js";
-import { SimilarityService, type SimilarityRequest } from "../src/catalog/similarity-service.js";
-import { TextSearchRepository } from "../src/catalog/text-search.js";
-import { VisualListCache } from "../src/catalog/visual-list-cache.js";
-import { VisualRepository, type VisualMatch } from "../src/catalog/visual-repository.js";
+import { SimilarityRepository, type ScoredProduct, type SimilarityFilters } from "../src/search/similarity-repository.js";
+import { SimilarityService, type SimilarityRequest } from "../src/search/similarity-service.js";
+import { TextSearchRepository } from "../src/search/text-search.js";
+import { VisualListCache } from "../src/search/visual-list-cache.js";
+import { VisualRepository, type VisualMatch } from "../src/search/visual-repository.js";
 import { loadConfig } from "../src/config.js";
 import { summarizeLatency, timed, type LatencySummary } from "./latency.js";
 import { BENCH_EMBEDDING_MODEL, type VisualQuery, type VisualQueryKind } from "./visual-catalogue.js";

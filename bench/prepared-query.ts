@@ -1,6 +1,6 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
-import { SimilarityRepository, type TagStats } from "../src/catalog/similarity-repository.js";
-import { weighQuery, type WeightedQuery } from "../src/catalog/tag-weights.js";
+import { SimilarityRepository, type TagStats } from "../src/search/similarity-repository.js";
+import { weighQuery, type WeightedQuery } from "../src/search/tag-weights.js";
 import { rankingArguments, type RankingArguments } from "./ranking-statements.js";
 
 export interface PreparedQuery {

@@ -1,6 +1,6 @@
-import type { TagStats } from "../src/catalog/similarity-repository.js";
-import { numberArrayLiteral } from "../src/catalog/sql-arrays.js";
-import type { WeightedQuery } from "../src/catalog/tag-weights.js";
+import type { TagStats } from "../src/search/similarity-repository.js";
+import { numberArrayLiteral } from "../src/db/sql-arrays.js";
+import type { WeightedQuery } from "../src/search/tag-weights.js";
 
 /** Products sharing at least one tag with the query: every one of them is scored by the unpruned ranking. */
 export const CANDIDATE_COUNT = "select count(*)::integer as candidates from (select distinct product_id from product_tag where tag_id = any(?::int[])) as candidate";

@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { ImageFeatures } from "../src/analysis/features.js";
 import { tagEvidence, type TagEvidence } from "../src/analysis/tags.js";
-import { textArrayLiteral } from "../src/catalog/sql-arrays.js";
+import { textArrayLiteral } from "../src/db/sql-arrays.js";
 import { CopyIn, copyText } from "./copy-in.js";
 import { dropIndexes } from "./deferred-indexes.js";
 import { timed } from "./latency.js";

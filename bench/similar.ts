@@ -21,6 +21,7 @@ import { buildVisualIndex, type VisualIndexBuild } from "./visual-index.js";
 import { VISUAL_QUERY_KINDS, VisualCatalogue } from "./visual-catalogue.js";
 import { measureVisualKind, type VisualKindResult } from "./measure-visual.js";
 import { WORKLOADS, type WorkloadName } from "./workloads.js";
+import { catalogEntities } from "../src/catalog/entities.js";
 
 const config = loadBenchConfig(process.env);
 const progress = (message: string) => console.error(`[bench] ${message}`);
@@ -41,7 +42,7 @@ async function benchWorkload(name: WorkloadName): Promise<BenchResults> {
   const database = await provisionBenchDatabase(config.databaseUrl);
   let orm: MikroORM | undefined;
   try {
-    orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
+    orm = await createOrm({ url: database.url, poolMax: 2, log: () => {}, entities: catalogEntities });
     // The migrator would write a schema snapshot into migrations/ for this throwaway database.
     orm.config.set("migrations", { ...orm.config.get("migrations"), snapshot: false });
     await migrate(orm);

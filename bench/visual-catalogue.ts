@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { ImageFeatures } from "../src/analysis/features.js";
 import { tagEvidence, type TagEvidence } from "../src/analysis/tags.js";
 import { BACKBONE_EMBEDDING } from "../src/analysis/local/embedding/backbone-embedder.js";
-import { CUBE_PART_SIZE } from "../src/catalog/embedding-sql.js";
+import { CUBE_PART_SIZE } from "../src/search/embedding-sql.js";
 import { copyText } from "./copy-in.js";
 import { SeededRandom, ZipfPicker } from "./random.js";
 import { POPULAR_PICKERS, syntheticFeatures } from "./synthetic-features.js";

@@ -1,6 +1,6 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import pg from "pg";
-import { VisualIndexBuilder, type VisualIndexSettings } from "../src/catalog/visual-index-builder.js";
+import { VisualIndexBuilder, type VisualIndexSettings } from "../src/search/visual-index-builder.js";
 import { timed } from "./latency.js";
 import { relationSizes, type RelationSize } from "./relation-sizes.js";
 import { BENCH_EMBEDDING_MODEL } from "./visual-catalogue.js";

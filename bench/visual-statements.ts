@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { EmbeddingModel } from "../src/analysis/embedding.js";
-import { VisualRepository, type VisualFilters, type VisualMatch } from "../src/catalog/visual-repository.js";
+import { VisualRepository, type VisualFilters, type VisualMatch } from "../src/search/visual-repository.js";
 
 /**
  * The baseline of visual search: an exact brute-force scan. Every vector of

@@ -4,20 +4,20 @@ import { createAnalysers } from "./analysis/create-tagger.js";
 import { API_KEY_REVOKED, ApiKeyStore } from "./auth/api-key-store.js";
 import { ApiKeys } from "./auth/api-keys.js";
 import { describeAuthMode, refuseUnsetAuthInProduction } from "./auth/auth-setting.js";
-import { AnalysisRunner } from "./catalog/analysis-runner.js";
-import { AnalysisWatch } from "./catalog/analysis-watch.js";
+import { AnalysisRunner } from "./jobs/analysis-runner.js";
+import { AnalysisWatch } from "./jobs/analysis-watch.js";
 import { CatalogService } from "./catalog/catalog-service.js";
 import { ProductRepository } from "./catalog/product-repository.js";
-import { SimilarityRepository } from "./catalog/similarity-repository.js";
-import { SimilarityService } from "./catalog/similarity-service.js";
-import { TextSearchRepository } from "./catalog/text-search.js";
-import { startVisualMaintenance } from "./catalog/visual-maintenance.js";
-import { VisualListCache } from "./catalog/visual-list-cache.js";
-import { VisualRepository } from "./catalog/visual-repository.js";
+import { SimilarityRepository } from "./search/similarity-repository.js";
+import { SimilarityService } from "./search/similarity-service.js";
+import { TextSearchRepository } from "./search/text-search.js";
+import { startVisualMaintenance } from "./jobs/visual-maintenance.js";
+import { VisualListCache } from "./search/visual-list-cache.js";
+import { VisualRepository } from "./search/visual-repository.js";
 import type { Config } from "./config.js";
 import { EMBEDDED_DATABASE, startEmbeddedPostgres } from "./db/embedded-postgres.js";
-import { startPgEventBus } from "./db/event-bus.js";
-import { AnalysisJobQueue } from "./db/job-queue.js";
+import { startPgEventBus } from "./jobs/event-bus.js";
+import { AnalysisJobQueue } from "./jobs/job-queue.js";
 import { supervisePostgres, type SupervisedPostgres } from "./db/postgres-supervisor.js";
 import { createOrm, migrate, pendingMigrations } from "./db/orm.js";
 import { createContextFactory } from "./graphql/context.js";
@@ -33,6 +33,7 @@ import { operationNamesOf } from "./observability/operation-names.js";
 import { analysersCheck, databaseCheck, migrationsCheck, readiness } from "./observability/readiness.js";
 import { createMetricsRegistry } from "./observability/registry.js";
 import { startMetricsServer } from "./server/observability/metrics-server.js";
+import { catalogEntities } from "./catalog/entities.js";
 
 export interface RunningApp {
   /** Base URL of the HTTP server; empty for a worker-only process. */
@@ -80,7 +81,7 @@ export async function startApp(
   try {
     const database = await connectDatabase(config, logger, fail);
     if (database.embedded) stops.push(() => database.embedded!.stop());
-    const orm = await createOrm({ url: database.url, poolMax: config.database.poolMax, log: (m) => logger.debug(m) });
+    const orm = await createOrm({ url: database.url, poolMax: config.database.poolMax, log: (m) => logger.debug(m), entities: catalogEntities });
     stops.push(() => orm.close());
     // One registry per app (observability/registry.ts); every metric below is registered on it.
     const metrics = createMetricsRegistry();

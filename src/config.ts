@@ -3,8 +3,8 @@ import { z } from "zod";
 import type { AuthMode } from "./auth/request-auth.js";
 import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from "./trusted-documents/trusted-documents-mode.js";
 import { analysisTimeBoundMs } from "./analysis/analyze-with-deadline.js";
-import { DEFAULT_VISUAL_INDEX } from "./catalog/visual-index-builder.js";
-import { DEFAULT_PROBES } from "./catalog/visual-repository.js";
+import { DEFAULT_VISUAL_INDEX } from "./search/visual-index-builder.js";
+import { DEFAULT_PROBES } from "./search/visual-repository.js";
 import { allowEntryProblem } from "./media/remote/address-policy.js";
 
 /**
@@ -88,7 +88,7 @@ const envSchema = z.object({
   LOCAL_TAGGER_OCR_BUDGET_MS: int(10_000, 100),
   LOCAL_TAGGER_OCR_MAX_REGIONS: int(60, 1),
 
-  // Visual search (catalog/visual-index-builder.ts): below the minimum every vector is scanned.
+  // Visual search (search/visual-index-builder.ts): below the minimum every vector is scanned.
   VISUAL_SEARCH: bool(true),
   VISUAL_INDEX_MIN_PHOTOS: int(20_000, 1),
   VISUAL_INDEX_PHOTOS_PER_LIST: int(500, 10),

@@ -4,6 +4,7 @@ import { runKeysCommand } from "./auth/keys-command.js";
 import { loadConfig } from "./config.js";
 import { createOrm, migrate } from "./db/orm.js";
 import { openToolDatabase } from "./db/tool-database.js";
+import { catalogEntities } from "./catalog/entities.js";
 
 /**
  * `npm run keys -- create --name web --scopes read,search`, `list`, `revoke`:
@@ -15,7 +16,7 @@ const config = loadConfig();
 const database = await openToolDatabase(config);
 let code = 1;
 try {
-  const orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
+  const orm = await createOrm({ url: database.url, poolMax: 2, log: () => {}, entities: catalogEntities });
   try {
     await migrate(orm);
     const keys = new ApiKeys(new ApiKeyStore((sql, params) => orm.em.getConnection().execute(sql, params)), config.auth.mode);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { publishSql } from "../db/event-bus.js";
+import { publishSql } from "../jobs/event-bus.js";
 import { SCOPES, type Scope } from "./scopes.js";
 
 /** The event every API process hears when a key is revoked: its id. */

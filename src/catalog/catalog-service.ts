@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { TaggerUnavailableError } from "../analysis/errors.js";
 import { STAGE } from "../analysis/progress.js";
 import type { Tagger } from "../analysis/tagger.js";
-import type { EventBus } from "../db/event-bus.js";
+import type { EventBus } from "../jobs/event-bus.js";
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import { receiveImage, type IncomingFile, type IntakeLimits } from "../media/image-intake.js";
 import type { LocalImageStorage } from "../media/local-storage.js";

@@ -3,7 +3,7 @@ import { Analysis } from "./analysis.entity.js";
 import { bandProbeMasks, MAX_NEAR_DUPLICATES, NEAR_DUPLICATES_OF_HASH, NEAR_DUPLICATES_OF_PHOTOS } from "./near-duplicate-sql.js";
 import { Photo } from "./photo.entity.js";
 import { Product } from "./product.entity.js";
-import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
+import { numberArrayLiteral, textArrayLiteral } from "../db/sql-arrays.js";
 
 export interface ProductCursor {
   createdAt: Date;

@@ -1,20 +1,19 @@
-import { MikroORM } from "@mikro-orm/postgresql";
+import { MikroORM, type EntitySchema } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
 import { migrationsList } from "../../migrations/index.js";
-import { analysisSchema } from "../catalog/analysis.entity.js";
-import { photoSchema } from "../catalog/photo.entity.js";
-import { productSchema } from "../catalog/product.entity.js";
 
 export interface OrmOptions {
   url: string;
   poolMax: number;
   log: (message: string) => void;
+  /** The entities to map; the caller registers them (db/ imports no domain). */
+  entities: readonly EntitySchema[];
 }
 
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init({
     clientUrl: options.url,
-    entities: [productSchema, photoSchema, analysisSchema],
+    entities: [...options.entities],
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, silent: true, snapshot: false },
     discovery: { warnWhenNoEntities: false },

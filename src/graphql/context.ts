@@ -5,11 +5,11 @@ import type { ApiKeys } from "../auth/api-keys.js";
 import type { RequestAuth } from "../auth/request-auth.js";
 import type { CatalogService } from "../catalog/catalog-service.js";
 import type { Analysis } from "../catalog/analysis.entity.js";
-import type { AnalysisWatch } from "../catalog/analysis-watch.js";
+import type { AnalysisWatch } from "../jobs/analysis-watch.js";
 import type { Photo } from "../catalog/photo.entity.js";
 import type { Product } from "../catalog/product.entity.js";
 import type { NearDuplicate } from "../catalog/product-repository.js";
-import type { SimilarityService } from "../catalog/similarity-service.js";
+import type { SimilarityService } from "../search/similarity-service.js";
 
 export interface RequestContext {
   catalog: CatalogService;

@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from "prom-client";
-import type { AnalysisObserver } from "../catalog/analysis-runner.js";
+import type { AnalysisObserver } from "../jobs/analysis-runner.js";
 import { OPERATION_BUCKETS } from "./registry.js";
 import { boundedCode } from "./labels.js";
 

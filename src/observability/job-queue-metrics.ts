@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from "prom-client";
-import type { QueueBacklog } from "../db/job-queue.js";
+import type { QueueBacklog } from "../jobs/job-queue.js";
 
 export interface JobQueueMetricsOptions {
   backlog(): Promise<QueueBacklog[]>;

@@ -1,8 +1,8 @@
 import pg from "pg";
 import type WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { topics } from "../../src/catalog/analysis-events.js";
-import { publishSql } from "../../src/db/event-bus.js";
+import { topics } from "../../src/jobs/analysis-events.js";
+import { publishSql } from "../../src/jobs/event-bus.js";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
 import { features, sha256, solidPng } from "../support/images.js";
 import { metricValue } from "../support/metrics.js";

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import sharp, { type Sharp } from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VISUAL_WEIGHT } from "../../src/catalog/hybrid-ranking.js";
+import { VISUAL_WEIGHT } from "../../src/search/hybrid-ranking.js";
 import { fixtureUpload, type UploadPart } from "../support/graphql-client.js";
 import { addProductAndWait } from "../support/products.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";

@@ -3,7 +3,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bandProbeMasks, MAX_NEAR_DUPLICATES, NEAR_DUPLICATES_OF_PHOTOS } from "../../src/catalog/near-duplicate-sql.js";
 import { ProductRepository } from "../../src/catalog/product-repository.js";
-import { numberArrayLiteral, textArrayLiteral } from "../../src/catalog/sql-arrays.js";
+import { numberArrayLiteral, textArrayLiteral } from "../../src/db/sql-arrays.js";
 import { hammingDistance } from "../../src/media/perceptual-hash.js";
 import { createMigratedOrm } from "../support/test-database.js";
 import { seededRandom } from "../support/seeded-random.js";

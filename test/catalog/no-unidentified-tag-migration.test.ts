@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrm, migrate } from "../../src/db/orm.js";
 import { migrateDownThrough } from "../support/migrate-down.js";
 import { createTestDatabase, withClient } from "../support/test-database.js";
+import { catalogEntities } from "../../src/catalog/entities.js";
 
 /**
  * The no_unidentified_tag migration takes the placeholder object tags off
@@ -66,7 +67,7 @@ beforeAll(async () => {
   const database = await createTestDatabase();
   databaseUrl = database.url;
   dropDatabase = database.drop;
-  orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
+  orm = await createOrm({ url: database.url, poolMax: 2, log: () => {}, entities: catalogEntities });
   await migrate(orm);
   await migrateDownThrough(orm, MIGRATION);
   // As the code before the migration stored them: the local panel's placeholder, an LLM's, and a product with neither.

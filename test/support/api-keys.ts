@@ -7,13 +7,14 @@ import { startChatCompletionsServer, type ChatCompletionsServer } from "./chat-c
 import type { GraphQLResponse, UploadPart } from "./graphql-client.js";
 import { features } from "./images.js";
 import { startTestApp, type TestApp } from "./test-app.js";
+import { catalogEntities } from "../../src/catalog/entities.js";
 
 /**
  * Keys made the way `npm run keys` makes them (src/auth/api-keys.ts), in the
  * test app's own database; the app must have migrated it.
  */
 export async function keyMaker(databaseUrl: string): Promise<{ create(name: string, scopes: readonly Scope[]): Promise<string>; keys: ApiKeys; close(): Promise<void> }> {
-  const orm: MikroORM = await createOrm({ url: databaseUrl, poolMax: 1, log: () => {} });
+  const orm: MikroORM = await createOrm({ url: databaseUrl, poolMax: 1, log: () => {}, entities: catalogEntities });
   const keys = new ApiKeys(new ApiKeyStore((sql, params) => orm.em.getConnection().execute(sql, params)), "required");
   return {
     keys,

@@ -3,6 +3,7 @@ import pg from "pg";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { inject } from "vitest";
 import { createOrm, migrate } from "../../src/db/orm.js";
+import { catalogEntities } from "../../src/catalog/entities.js";
 
 /** A fresh, empty database on the test cluster; the app migrates it at start. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -30,7 +31,7 @@ export async function withClient<T>(url: string, use: (client: pg.Client) => Pro
 /** A fresh database with every migration applied, and an ORM on it (two connections). */
 export async function createMigratedOrm(): Promise<{ orm: MikroORM; drop(): Promise<void> }> {
   const database = await createTestDatabase();
-  const orm = await createOrm({ url: database.url, poolMax: 2, log: () => {} });
+  const orm = await createOrm({ url: database.url, poolMax: 2, log: () => {}, entities: catalogEntities });
   await migrate(orm);
   return { orm, drop: database.drop };
 }

@@ -1,5 +1,5 @@
 import { Field, Float, ObjectType, registerEnumType } from "type-graphql";
-import type { DuplicateKind } from "../../catalog/hybrid-ranking.js";
+import type { DuplicateKind } from "../../search/hybrid-ranking.js";
 import { ImageFeaturesType } from "../features/image-features.type.js";
 import { ProductType } from "../product/product.type.js";
 

@@ -1,6 +1,6 @@
 import { ArgsType, Field, Float, GraphQLISODateTime, InputType, Int, registerEnumType } from "type-graphql";
-import type { RankingSignal } from "../../catalog/hybrid-ranking.js";
-import type { SimilarityRequest } from "../../catalog/similarity-service.js";
+import type { RankingSignal } from "../../search/hybrid-ranking.js";
+import type { SimilarityRequest } from "../../search/similarity-service.js";
 
 export const RankingSignalEnum = { HYBRID: "HYBRID", VISUAL: "VISUAL", TAGS: "TAGS" } as const satisfies Record<RankingSignal, RankingSignal>;
 registerEnumType(RankingSignalEnum, {

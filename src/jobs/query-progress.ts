@@ -1,5 +1,5 @@
 import { progressOf, stepStage, type AnalysisEvent, type AnalysisStatus } from "../analysis/progress.js";
-import type { EventBus } from "../db/event-bus.js";
+import type { EventBus } from "./event-bus.js";
 import { DomainError } from "../errors.js";
 import { topics } from "./analysis-events.js";
 

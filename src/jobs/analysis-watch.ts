@@ -1,10 +1,10 @@
 import { isFinal, type AnalysisEvent } from "../analysis/progress.js";
-import type { EventBus } from "../db/event-bus.js";
+import type { EventBus } from "./event-bus.js";
 import { NotFoundError } from "../errors.js";
 import { eventOf, topics } from "./analysis-events.js";
 import { eventStream } from "./event-stream.js";
-import { parseId, parseRequestId } from "./ids.js";
-import type { ProductRepository } from "./product-repository.js";
+import { parseId, parseRequestId } from "../catalog/ids.js";
+import type { ProductRepository } from "../catalog/product-repository.js";
 
 /** Older than what the subscriber has, or the very same update again (seen in the initial state and live). */
 const isStale = (event: AnalysisEvent, previous: AnalysisEvent) =>

@@ -6,16 +6,16 @@ import { progressOf, STAGE, stepStage, type AnalysisStatus } from "../analysis/p
 import type { Embedding, Embedder } from "../analysis/embedding.js";
 import type { Tagger } from "../analysis/tagger.js";
 import { tagEvidence } from "../analysis/tags.js";
-import type { EventBus } from "../db/event-bus.js";
-import type { JobAttempt } from "../db/job-queue.js";
+import type { EventBus } from "./event-bus.js";
+import type { JobAttempt } from "./job-queue.js";
 import { DomainError } from "../errors.js";
 import type { LocalImageStorage } from "../media/local-storage.js";
-import { Analysis } from "./analysis.entity.js";
+import { Analysis } from "../catalog/analysis.entity.js";
 import { eventOf, topics } from "./analysis-events.js";
-import { Photo } from "./photo.entity.js";
-import { ProductRepository } from "./product-repository.js";
-import { SimilarityRepository } from "./similarity-repository.js";
-import { VisualRepository } from "./visual-repository.js";
+import { Photo } from "../catalog/photo.entity.js";
+import { ProductRepository } from "../catalog/product-repository.js";
+import { SimilarityRepository } from "../search/similarity-repository.js";
+import { VisualRepository } from "../search/visual-repository.js";
 
 export interface AnalysisRunnerDependencies {
   createEntityManager: () => EntityManager;

@@ -1,8 +1,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { TagEvidence } from "../analysis/tags.js";
 import type { DuplicateKind } from "./hybrid-ranking.js";
-import { Product } from "./product.entity.js";
-import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
+import { Product } from "../catalog/product.entity.js";
+import { numberArrayLiteral, textArrayLiteral } from "../db/sql-arrays.js";
 import { rowScoreSql, tagTermSql } from "./tag-score-sql.js";
 import type { WeightedQuery } from "./tag-weights.js";
 import type { PlanLimits, PlannedTag } from "./top-k-plan.js";

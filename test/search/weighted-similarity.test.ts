@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SimilarityRepository, UNPRUNED_SIMILAR_PRODUCTS, type SimilarityFilters } from "../../src/catalog/similarity-repository.js";
-import { numberArrayLiteral, textArrayLiteral } from "../../src/catalog/sql-arrays.js";
-import { weighQuery } from "../../src/catalog/tag-weights.js";
-import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../../src/catalog/top-k-plan.js";
+import { SimilarityRepository, UNPRUNED_SIMILAR_PRODUCTS, type SimilarityFilters } from "../../src/search/similarity-repository.js";
+import { numberArrayLiteral, textArrayLiteral } from "../../src/db/sql-arrays.js";
+import { weighQuery } from "../../src/search/tag-weights.js";
+import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../../src/search/top-k-plan.js";
 import { migrate } from "../../src/db/orm.js";
 import { migrateDownThrough } from "../support/migrate-down.js";
 import { createMigratedOrm } from "../support/test-database.js";

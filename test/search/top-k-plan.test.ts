@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PLAN_LIMITS, expectedAtOrAbove, ginConjunctions, thresholdGuesses, winningCoalitions, type PlannedTag } from "../../src/catalog/top-k-plan.js";
+import { DEFAULT_PLAN_LIMITS, expectedAtOrAbove, ginConjunctions, thresholdGuesses, winningCoalitions, type PlannedTag } from "../../src/search/top-k-plan.js";
 import { seededRandom } from "../support/seeded-random.js";
 
 const PRODUCTS = 1_000_000;

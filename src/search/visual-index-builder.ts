@@ -1,7 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { EmbeddingModel } from "../analysis/embedding.js";
 import { distanceSql, embeddingLiteral, parseEmbedding, partCount } from "./embedding-sql.js";
-import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
+import { numberArrayLiteral, textArrayLiteral } from "../db/sql-arrays.js";
 import { nearestLists, trainLists, type TrainedLists } from "./visual-lists.js";
 
 export interface VisualIndexSettings {

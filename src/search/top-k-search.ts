@@ -1,4 +1,4 @@
-import { numberArrayLiteral } from "./sql-arrays.js";
+import { numberArrayLiteral } from "../db/sql-arrays.js";
 import { rowScoreSql } from "./tag-score-sql.js";
 import { DEFAULT_PLAN_LIMITS, ginConjunctions, thresholdGuesses, winningCoalitions, type PlanLimits, type PlannedTag } from "./top-k-plan.js";
 

@@ -1,12 +1,12 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import type { Embedder } from "../analysis/embedding.js";
-import type { AnalysisJobQueue } from "../db/job-queue.js";
+import type { AnalysisJobQueue } from "./job-queue.js";
 import { DomainError } from "../errors.js";
 import type { LocalImageStorage } from "../media/local-storage.js";
-import { Photo } from "./photo.entity.js";
-import { VisualIndexBuilder, type VisualIndexSettings } from "./visual-index-builder.js";
-import { VisualRepository } from "./visual-repository.js";
+import { Photo } from "../catalog/photo.entity.js";
+import { VisualIndexBuilder, type VisualIndexSettings } from "../search/visual-index-builder.js";
+import { VisualRepository } from "../search/visual-repository.js";
 
 export interface VisualMaintenanceDependencies {
   jobs: AnalysisJobQueue;

@@ -1,5 +1,5 @@
 import type { AnalysisEvent } from "../analysis/progress.js";
-import type { Analysis } from "./analysis.entity.js";
+import type { Analysis } from "../catalog/analysis.entity.js";
 
 /** Topics on the event bus. */
 export const topics = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareCandidates, fusedScore, VISUAL_WEIGHT, type HybridCandidate } from "../../src/catalog/hybrid-ranking.js";
+import { compareCandidates, fusedScore, VISUAL_WEIGHT, type HybridCandidate } from "../../src/search/hybrid-ranking.js";
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
 const candidate = (productId: string, fields: Partial<HybridCandidate>): HybridCandidate => ({

@@ -1,8 +1,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { TagEvidence } from "../analysis/tags.js";
-import { Product } from "./product.entity.js";
+import { Product } from "../catalog/product.entity.js";
 import type { ScoredProduct, SimilarityFilters } from "./similarity-repository.js";
-import { textArrayLiteral } from "./sql-arrays.js";
+import { textArrayLiteral } from "../db/sql-arrays.js";
 
 /** Reciprocal rank fusion's damping constant (the usual 60): rank 1 is worth 1/61. */
 const RRF_K = 60;

@@ -2,11 +2,11 @@ import { createHash, randomUUID } from "node:crypto";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddingModel } from "../../src/analysis/embedding.js";
-import { cosineOfUnitVectors } from "../../src/catalog/embedding-sql.js";
-import { SimilarityRepository } from "../../src/catalog/similarity-repository.js";
-import { VisualIndexBuilder } from "../../src/catalog/visual-index-builder.js";
-import { VisualListCache } from "../../src/catalog/visual-list-cache.js";
-import { VisualRepository, type VisualFilters } from "../../src/catalog/visual-repository.js";
+import { cosineOfUnitVectors } from "../../src/search/embedding-sql.js";
+import { SimilarityRepository } from "../../src/search/similarity-repository.js";
+import { VisualIndexBuilder } from "../../src/search/visual-index-builder.js";
+import { VisualListCache } from "../../src/search/visual-list-cache.js";
+import { VisualRepository, type VisualFilters } from "../../src/search/visual-repository.js";
 import { seededRandom } from "../support/seeded-random.js";
 import { createMigratedOrm } from "../support/test-database.js";
 

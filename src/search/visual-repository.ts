@@ -1,7 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Embedding, EmbeddingModel } from "../analysis/embedding.js";
 import { distanceSql, embeddingLiteral, parseEmbedding, partCount, similaritySql } from "./embedding-sql.js";
-import { numberArrayLiteral, textArrayLiteral } from "./sql-arrays.js";
+import { numberArrayLiteral, textArrayLiteral } from "../db/sql-arrays.js";
 import { VisualListCache } from "./visual-list-cache.js";
 
 export interface VisualMatch {
