@@ -228,7 +228,7 @@ function service(em: EntityManager, visual: VisualRepository): SimilarityService
     text: new TextSearchRepository(em),
     visual,
     products: new ProductRepository(em),
-    storage: unused("storage"),
+    incoming: unused("incoming"),
     tagger: unused("tagger"),
     embedder: unused("embedder"),
     limits: { maxBytes: 0, maxPixels: 0, taggerTimeoutMs: 0 },

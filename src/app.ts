@@ -1,6 +1,8 @@
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import pino, { type Logger } from "pino";
-import { createAnalysers } from "./analysis/create-tagger.js";
+import { createAnalysers, type Analysers } from "./analysis/create-tagger.js";
+import type { Embedder } from "./analysis/embedding.js";
+import type { Tagger } from "./analysis/tagger.js";
 import { API_KEY_REVOKED, ApiKeyStore } from "./auth/api-key-store.js";
 import { ApiKeys } from "./auth/api-keys.js";
 import { describeAuthMode, refuseUnsetAuthInProduction } from "./auth/auth-setting.js";
@@ -22,7 +24,10 @@ import { supervisePostgres, type SupervisedPostgres } from "./db/postgres-superv
 import { createOrm, migrate, pendingMigrations } from "./db/orm.js";
 import { createContextFactory } from "./graphql/context.js";
 import { buildLookalikeSchema } from "./graphql/schema.js";
-import { LocalImageStorage } from "./media/local-storage.js";
+import { IncomingFiles } from "./media/incoming-files.js";
+import { createPhotoStorage, incomingDirOf } from "./media/storage/create-photo-storage.js";
+import type { PhotoStorage } from "./media/storage/photo-storage.js";
+import { PhotoUrls } from "./media/storage/photo-urls.js";
 import { startHttpServer } from "./server/http-server.js";
 import { PersistedDocuments } from "./trusted-documents/manifest.js";
 import { createRateLimiter } from "./server/limits/rate/create-rate-limiter.js";
@@ -52,6 +57,18 @@ export interface AppRoles {
   worker: boolean;
 }
 
+/** What a test (or an embedding program) puts in place of the real thing; the rest is built from the config as always. */
+export interface AppOverrides {
+  logger?: Logger;
+  roles?: AppRoles;
+  /** Used instead of the configured tagger (the caller closes it). */
+  tagger?: Tagger;
+  /** Used instead of the local embedder (the caller closes it); with a tagger too, no local panel is started at all. */
+  embedder?: Embedder;
+  /** Used instead of the configured storage (the caller owns it; startApp still calls init()). */
+  storage?: PhotoStorage;
+}
+
 const STALE_INCOMING_MS = 60 * 60 * 1000;
 /** A scrape of /metrics waits this long for the job queue's backlog; a readiness probe this long for each check. */
 const OBSERVATION_TIMEOUT_MS = 2_000;
@@ -66,11 +83,9 @@ const SWEEP_BATCH = 100;
  * release in-flight jobs, release the tagger, close the pool, and stop the
  * embedded PostgreSQL last.
  */
-export async function startApp(
-  config: Config,
-  logger: Logger = pino({ level: config.logLevel }),
-  roles: AppRoles = { http: true, worker: config.jobs.runWorker },
-): Promise<RunningApp> {
+export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<RunningApp> {
+  const logger = overrides.logger ?? pino({ level: config.logLevel });
+  const roles = overrides.roles ?? { http: true, worker: config.jobs.runWorker };
   if (roles.http) refuseUnsetAuthInProduction(config);
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -90,15 +105,18 @@ export async function startApp(
     if (applied.length > 0) logger.info({ applied }, "database migrated");
     const pendingAtStart = await pendingMigrations(orm);
 
-    const storage = new LocalImageStorage(config.media.uploadsDir);
+    const storage = overrides.storage ?? createPhotoStorage(config);
     await storage.init();
-    await storage.sweepIncoming(STALE_INCOMING_MS);
+    const incoming = new IncomingFiles(incomingDirOf(config));
+    await incoming.init();
+    await incoming.sweep(STALE_INCOMING_MS);
+    const photoUrls = new PhotoUrls(storage, config.storage.photoUrls, config.storage.photoUrlTtlSeconds);
 
     const bus = await startPgEventBus(database.url, (sql, params) => orm.em.getConnection().execute(sql, params), logger);
     stops.push(() => bus.close());
     const jobs = await AnalysisJobQueue.start({ ...config.jobs, url: database.url, poolMax: 4, log: logger });
     observeJobQueue(metrics, { backlog: () => jobs.backlog(), timeoutMs: OBSERVATION_TIMEOUT_MS });
-    const analysers = createAnalysers(config.tagger, config.media.maxImagePixels, logger.child({ component: "tagger" }));
+    const analysers = analysersFor(config, logger, overrides);
     const { tagger, close: closeAnalysers } = analysers;
     // VISUAL_SEARCH=false: no photo is embedded, and rankings by photo go by tags alone.
     const embedder = config.visualIndex.enabled ? analysers.embedder : null;
@@ -115,6 +133,7 @@ export async function startApp(
       new CatalogService({
         repository: new ProductRepository(em),
         storage,
+        incoming,
         tagger,
         limits,
         jobs,
@@ -130,7 +149,7 @@ export async function startApp(
         text: new TextSearchRepository(em),
         visual: new VisualRepository(em, analysers.embedder.model, config.visualIndex.probes, visualLists),
         products: new ProductRepository(em),
-        storage,
+        incoming,
         tagger,
         embedder,
         limits,
@@ -200,11 +219,12 @@ export async function startApp(
             createSimilarity,
             analysis: new AnalysisWatch(bus, () => new ProductRepository(orm.em.fork())),
             publicUrl: config.http.publicUrl,
+            photoUrls,
             apiKeys,
           }),
           authenticate: (token, options) => apiKeys.authenticate(token, options),
           trustedDocuments: { documents: persistedDocuments, mode: config.trustedDocuments },
-          uploadsDir: config.media.uploadsDir,
+          photoStorage: storage,
           maxUploadBytes: config.media.maxUploadBytes,
           introspection: config.http.introspection,
           wsInitTimeoutMs: config.wsInitTimeoutMs,
@@ -240,7 +260,7 @@ export async function startApp(
       metricsUrl = `${server.url}/metrics`;
     }
     logger.info(
-      { url: url ? `${url}/graphql` : undefined, metricsUrl, roles, tagger: tagger.name, database: database.embedded ? "embedded" : "external" },
+      { url: url ? `${url}/graphql` : undefined, metricsUrl, roles, tagger: tagger.name, storage: storage.description, database: database.embedded ? "embedded" : "external" },
       "Lookalike is ready",
     );
     return { url, port, logger, stop, failed };
@@ -248,6 +268,13 @@ export async function startApp(
     await stop();
     throw error;
   }
+}
+
+/** The configured tagger and embedder, except those the overrides bring; no local panel when both are brought. */
+function analysersFor(config: Config, logger: Logger, overrides: AppOverrides): Analysers {
+  if (overrides.tagger && overrides.embedder) return { tagger: overrides.tagger, embedder: overrides.embedder, close: async () => {} };
+  const made = createAnalysers(config.tagger, config.media.maxImagePixels, logger.child({ component: "tagger" }));
+  return { tagger: overrides.tagger ?? made.tagger, embedder: overrides.embedder ?? made.embedder, close: made.close };
 }
 
 async function connectDatabase(

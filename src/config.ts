@@ -6,6 +6,8 @@ import { analysisTimeBoundMs } from "./analysis/analyze-with-deadline.js";
 import { DEFAULT_VISUAL_INDEX } from "./search/visual-index-builder.js";
 import { DEFAULT_PROBES } from "./search/visual-repository.js";
 import { allowEntryProblem } from "./media/remote/address-policy.js";
+import type { S3StorageSettings } from "./media/storage/s3-photo-storage.js";
+import type { PhotoUrlMode } from "./media/storage/photo-urls.js";
 
 /**
  * Every setting, read once from the environment and validated here. The
@@ -50,7 +52,24 @@ const envSchema = z.object({
   EMBEDDED_PG_RESTART_TRIES: int(5, 1, 100),
   EMBEDDED_PG_RESTART_BACKOFF_MS: int(1000, 1, 60_000),
 
+  // Where photos are stored (media/storage/): a local directory (UPLOADS_DIR), or an S3-compatible bucket shared by every machine.
+  STORAGE: z.preprocess(blankToUndefined, z.enum(["local", "s3"]).default("local")),
+  // Local storage's directory; with STORAGE=s3 only its .incoming/ scratch folder is used (uploads are checked there first).
   UPLOADS_DIR: z.preprocess(blankToUndefined, z.string().default("uploads")),
+  S3_BUCKET: optionalString,
+  // Keys are stored under this prefix in the bucket ("photos/"), so one bucket can serve several deployments.
+  S3_PREFIX: z.preprocess(blankToUndefined, z.string().default("")),
+  // Unset: AWS itself. Set for MinIO, Ceph, R2... (then usually S3_FORCE_PATH_STYLE=true).
+  S3_ENDPOINT: optionalUrl,
+  S3_REGION: z.preprocess(blankToUndefined, z.string().default("us-east-1")),
+  // Unset: the SDK's default chain (environment, profile, instance role).
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: bool(false),
+  // How clients fetch photos: through the API (app: ETag, Range, long caching; what a CDN in front of the API wants),
+  // or by short-lived presigned URLs straight to the bucket (presigned; only with STORAGE=s3).
+  PHOTO_URLS: z.preprocess(blankToUndefined, z.enum(["app", "presigned"]).default("app")),
+  PHOTO_URL_TTL_SECONDS: int(900, 1, 7 * 24 * 3600),
   MAX_UPLOAD_BYTES: int(20 * 1024 * 1024, 1),
   MAX_IMAGE_PIXELS: int(40_000_000, 1),
   // Bits of perceptual hash; at most 11, so the indexed lookup stays at 548 probes per photo (catalog/near-duplicate-sql.ts).
@@ -148,7 +167,15 @@ export interface Config {
     /** Restarts of the embedded server after its postmaster dies, before the process gives up and exits non-zero. */
     embeddedRestart: { tries: number; backoffMs: number };
   };
+  /** Where photos live (media/storage/create-photo-storage.ts). */
+  storage: {
+    kind: "local" | "s3";
+    s3: S3StorageSettings | null;
+    photoUrls: PhotoUrlMode;
+    photoUrlTtlSeconds: number;
+  };
   media: {
+    /** Local storage's root; its .incoming/ folder is the scratch of every upload, whatever the storage. */
     uploadsDir: string;
     maxUploadBytes: number;
     maxImagePixels: number;
@@ -214,6 +241,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const env = parsed.data;
+  if (env.STORAGE === "s3" && !env.S3_BUCKET) throw new ConfigError("Invalid configuration: STORAGE=s3 needs S3_BUCKET");
+  if (env.PHOTO_URLS === "presigned" && env.STORAGE !== "s3") {
+    throw new ConfigError("Invalid configuration: PHOTO_URLS=presigned needs STORAGE=s3 (local storage has no presigned URLs)");
+  }
+  if ((env.S3_ACCESS_KEY_ID === undefined) !== (env.S3_SECRET_ACCESS_KEY === undefined)) {
+    throw new ConfigError("Invalid configuration: set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither");
+  }
   const rateLimited = env.RATE_LIMIT ?? env.NODE_ENV === "production";
   // A bucket smaller than one operation's maximum would refuse that operation forever.
   if (rateLimited && !env.GRAPHQL_LIMITS) {
@@ -241,6 +275,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       poolMax: env.DATABASE_POOL_MAX,
       embedded: { dataDir: path.resolve(cwd, env.EMBEDDED_PG_DIR), port: env.EMBEDDED_PG_PORT },
       embeddedRestart: { tries: env.EMBEDDED_PG_RESTART_TRIES, backoffMs: env.EMBEDDED_PG_RESTART_BACKOFF_MS },
+    },
+    storage: {
+      kind: env.STORAGE,
+      s3:
+        env.STORAGE === "s3"
+          ? {
+              bucket: env.S3_BUCKET!,
+              prefix: env.S3_PREFIX,
+              endpoint: env.S3_ENDPOINT ?? null,
+              region: env.S3_REGION,
+              accessKeyId: env.S3_ACCESS_KEY_ID ?? null,
+              secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? null,
+              forcePathStyle: env.S3_FORCE_PATH_STYLE,
+            }
+          : null,
+      photoUrls: env.PHOTO_URLS,
+      photoUrlTtlSeconds: env.PHOTO_URL_TTL_SECONDS,
     },
     media: {
       uploadsDir: path.resolve(cwd, env.UPLOADS_DIR),

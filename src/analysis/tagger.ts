@@ -1,8 +1,12 @@
 import type { ImageFeatures } from "./features.js";
 
-/** A validated image on local disk, as media intake leaves it. */
+/**
+ * A validated image, as media intake checked it: its encoded bytes, read
+ * through the storage port (taggers never see a path: the photo may live in
+ * object storage on another machine).
+ */
 export interface ImageInput {
-  path: string;
+  bytes: Uint8Array;
   mimeType: string;
   width: number;
   height: number;

@@ -6,7 +6,9 @@ import type { Tagger } from "../analysis/tagger.js";
 import type { EventBus } from "../jobs/event-bus.js";
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import { receiveImage, type IncomingFile, type IntakeLimits } from "../media/image-intake.js";
-import type { LocalImageStorage } from "../media/local-storage.js";
+import type { IncomingFiles } from "../media/incoming-files.js";
+import { newPhotoKey } from "../media/storage/photo-key.js";
+import type { PhotoStorage } from "../media/storage/photo-storage.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { Analysis } from "./analysis.entity.js";
 import { AnalysisNotRetryableError, DuplicateImageError, DuplicateSourceUrlError } from "./errors.js";
@@ -18,7 +20,8 @@ import { parseId } from "./ids.js";
 
 export interface CatalogDependencies {
   repository: ProductRepository;
-  storage: LocalImageStorage;
+  storage: PhotoStorage;
+  incoming: IncomingFiles;
   tagger: Tagger;
   limits: IntakeLimits & { taggerTimeoutMs: number };
   jobs: { enqueue(analysisId: string): Promise<void> };
@@ -43,7 +46,9 @@ export class CatalogService {
 
   /**
    * Stores the photo and queues its analysis: the product comes back at once,
-   * its analysis PENDING. Rows and file are written together or not at all.
+   * its analysis PENDING. The photo is checked in a local scratch file, put
+   * into storage, and only then are the rows written; rows that cannot be
+   * written take the stored photo away again, so storage and rows agree.
    */
   async addProduct(rawSourceUrl: string, file: IncomingFile): Promise<Product> {
     const sourceUrl = parseSourceUrl(rawSourceUrl);
@@ -51,13 +56,13 @@ export class CatalogService {
       throw new TaggerUnavailableError("No image tagger is configured (TAGGER=none), so no photo can be analysed.");
     }
     await this.assertSourceUrlFree(sourceUrl);
-    const image = await receiveImage(file, this.deps.storage, this.deps.limits);
+    const image = await receiveImage(file, this.deps.incoming, this.deps.limits);
     try {
       await this.assertImageNew(image.sha256);
       const product = new Product(sourceUrl);
       const photo = Object.assign(new Photo(), {
         product,
-        storageKey: this.deps.storage.newKey(image.extension),
+        storageKey: newPhotoKey(image.extension),
         mimeType: image.mimeType,
         width: image.width,
         height: image.height,
@@ -67,7 +72,7 @@ export class CatalogService {
       });
       const analysis = Object.assign(new Analysis(), { product, photo });
       analysis.stages = [{ stage: STAGE.received, progress: 0, at: analysis.createdAt.toISOString() }];
-      await this.deps.storage.commit(image.path, photo.storageKey);
+      await this.deps.storage.put(photo.storageKey, image.path, image.mimeType);
       try {
         await this.deps.repository.insertProduct(product, photo, analysis);
       } catch (error) {

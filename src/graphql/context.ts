@@ -10,6 +10,7 @@ import type { Photo } from "../catalog/photo.entity.js";
 import type { Product } from "../catalog/product.entity.js";
 import type { NearDuplicate } from "../catalog/product-repository.js";
 import type { SimilarityService } from "../search/similarity-service.js";
+import type { PhotoUrls } from "../media/storage/photo-urls.js";
 
 export interface RequestContext {
   catalog: CatalogService;
@@ -24,6 +25,8 @@ export interface RequestContext {
   };
   /** Absolute base of links handed to clients, such as Photo.url. */
   publicUrl: string;
+  /** Photo.url: through the API, or presigned to the bucket. */
+  photoUrls: PhotoUrls;
   /** Who is asking: the verified API key (id, scopes) or null; checked before execution, kept for per-key limits. */
   auth: RequestAuth;
   apiKeys: ApiKeys;
@@ -41,6 +44,7 @@ export interface ContextDependencies {
   analysis: AnalysisWatch;
   /** Configured public URL; when absent, links are built from the request's own host. */
   publicUrl: string | undefined;
+  photoUrls: PhotoUrls;
   apiKeys: ApiKeys;
 }
 
@@ -96,6 +100,7 @@ export function createContextFactory(deps: ContextDependencies): ContextFactory 
       },
       analysis: deps.analysis,
       publicUrl: deps.publicUrl ?? `${origin.protocol}://${origin.host ?? "localhost"}`,
+      photoUrls: deps.photoUrls,
       auth: origin.auth,
       apiKeys: deps.apiKeys,
       clientAddress: origin.clientAddress ?? null,
@@ -105,8 +110,8 @@ export function createContextFactory(deps: ContextDependencies): ContextFactory 
   return Object.assign(forRequest, {
     forEvent: (subscription: RequestContext, event: unknown): RequestContext => {
       const { catalog, similarity, loaders } = scopeOfEvent(event);
-      const { analysis, publicUrl, auth, apiKeys, clientAddress } = subscription;
-      return { catalog, similarity, loaders, analysis, publicUrl, auth, apiKeys, clientAddress, queuedAnalyses: [] };
+      const { analysis, publicUrl, photoUrls, auth, apiKeys, clientAddress } = subscription;
+      return { catalog, similarity, loaders, analysis, publicUrl, photoUrls, auth, apiKeys, clientAddress, queuedAnalyses: [] };
     },
     // The links' base and the key (its scopes, and anything a later field may check of it); not the client's address.
     shareKey: (subscription: RequestContext) => JSON.stringify([subscription.publicUrl, subscription.auth.mode, subscription.auth.key?.id ?? null]),

@@ -1,25 +1,22 @@
-import { stat } from "node:fs/promises";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import { analysisTimeBoundMs, analyzeWithDeadline } from "../analysis/analyze-with-deadline.js";
 import { progressOf, STAGE, stepStage, type AnalysisStatus } from "../analysis/progress.js";
-import type { Embedding, Embedder } from "../analysis/embedding.js";
-import type { Tagger } from "../analysis/tagger.js";
-import { tagEvidence } from "../analysis/tags.js";
+import type { Embedder } from "../analysis/embedding.js";
+import type { ImageInput, Tagger } from "../analysis/tagger.js";
 import type { EventBus } from "./event-bus.js";
 import type { JobAttempt } from "./job-queue.js";
 import { DomainError } from "../errors.js";
-import type { LocalImageStorage } from "../media/local-storage.js";
+import type { PhotoStorage } from "../media/storage/photo-storage.js";
 import { Analysis } from "../catalog/analysis.entity.js";
 import { eventOf, topics } from "./analysis-events.js";
 import { Photo } from "../catalog/photo.entity.js";
-import { ProductRepository } from "../catalog/product-repository.js";
-import { SimilarityRepository } from "../search/similarity-repository.js";
+import { PhotoFeaturesRepository } from "../catalog/photo-features-repository.js";
 import { VisualRepository } from "../search/visual-repository.js";
 
 export interface AnalysisRunnerDependencies {
   createEntityManager: () => EntityManager;
-  storage: LocalImageStorage;
+  storage: PhotoStorage;
   tagger: Tagger;
   /** null when visual search is switched off. */
   embedder: Embedder | null;
@@ -69,11 +66,11 @@ export class AnalysisRunner {
     analysis.errorMessage = null;
     try {
       const photo = analysis.photo.getEntity();
-      await stat(this.deps.storage.pathOf(photo.storageKey));
+      // Read through the storage port: this worker may run on another machine than the API that stored it.
+      const image = await this.imageOf(photo);
       await report("RUNNING", STAGE.decoded, progressOf(STAGE.decoded));
       const steps = this.deps.tagger.steps;
       let pending = Promise.resolve();
-      const image = this.imageOf(photo);
       // The vector is computed beside the tags (on the local panel's threads, whatever the tagger).
       const [features, embedding] = await Promise.all([
         analyzeWithDeadline(this.deps.tagger, image, this.deps.taggerTimeoutMs, {
@@ -91,7 +88,13 @@ export class AnalysisRunner {
       ]);
       await pending;
       await report("RUNNING", STAGE.synthesised, progressOf(STAGE.synthesised));
-      await this.saveFeatures(em, photo, features, embedding);
+      // One transaction: features, tags, caption (and search document), vector.
+      const embedder = this.deps.embedder;
+      await new PhotoFeaturesRepository(em).saveFeatures(
+        photo.id,
+        features,
+        embedder && embedding ? (tx) => new VisualRepository(tx, embedder.model).saveEmbedding(photo.id, photo.product.id, embedding) : undefined,
+      );
       await report("RUNNING", STAGE.indexed, progressOf(STAGE.indexed));
       analysis.finishedAt = new Date();
       if (notes.length > 0) {
@@ -107,29 +110,9 @@ export class AnalysisRunner {
     }
   }
 
-  private imageOf(photo: Photo) {
+  private async imageOf(photo: Photo): Promise<ImageInput> {
     const { mimeType, width, height, sha256 } = photo;
-    return { path: this.deps.storage.pathOf(photo.storageKey), mimeType, width, height, sha256 };
-  }
-
-  /**
-   * The product's tags are those of all its analysed photos, each with its
-   * highest confidence, and its caption theirs. Every write overwrites, so a
-   * re-run repairs a run that died between them; the analysis is READY only
-   * after all of them.
-   */
-  private async saveFeatures(em: EntityManager, photo: Photo, features: NonNullable<Photo["features"]>, embedding: Embedding | null): Promise<void> {
-    photo.features = features;
-    await em.flush();
-    const photos = await em.find(Photo, { product: photo.product.id }, { orderBy: { createdAt: "asc", id: "asc" } });
-    const best = new Map<string, number>();
-    for (const { tag, confidence } of photos.flatMap((each) => (each.features ? tagEvidence(each.features) : []))) {
-      best.set(tag, Math.max(best.get(tag) ?? 0, confidence));
-    }
-    const evidence = [...best].map(([tag, confidence]) => ({ tag, confidence })).sort((a, b) => (a.tag < b.tag ? -1 : 1));
-    await new SimilarityRepository(em).setProductTags(photo.product.id, evidence);
-    await new ProductRepository(em).setCaption(photo.product.id, productCaption(photos));
-    if (this.deps.embedder && embedding) await new VisualRepository(em, this.deps.embedder.model).saveEmbedding(photo.id, photo.product.id, embedding);
+    return { bytes: await this.deps.storage.readAll(photo.storageKey), mimeType, width, height, sha256 };
   }
 
   private async recordFailure(
@@ -179,9 +162,3 @@ const secondsSince = (start: bigint) => Number(process.hrtime.bigint() - start) 
 const TIMEOUT_CODE = "TAGGER_TIMEOUT";
 /** A READY analysis that left an expert out (timed out, over its budget, or skipped for the photo's sake). */
 const PARTIAL_CODE = "ANALYSIS_PARTIAL";
-
-/** Its photos' captions, oldest first, each once; null when none has one. */
-function productCaption(photos: readonly Photo[]): string | null {
-  const captions = new Set(photos.map((photo) => photo.features?.caption).filter((caption): caption is string => Boolean(caption)));
-  return captions.size > 0 ? [...captions].join(" ") : null;
-}

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Embedder } from "../analysis/embedding.js";
 import type { AnalysisJobQueue } from "./job-queue.js";
 import { DomainError } from "../errors.js";
-import type { LocalImageStorage } from "../media/local-storage.js";
+import type { PhotoStorage } from "../media/storage/photo-storage.js";
 import { Photo } from "../catalog/photo.entity.js";
 import { VisualIndexBuilder, type VisualIndexSettings } from "../search/visual-index-builder.js";
 import { VisualRepository } from "../search/visual-repository.js";
@@ -11,7 +11,7 @@ import { VisualRepository } from "../search/visual-repository.js";
 export interface VisualMaintenanceDependencies {
   jobs: AnalysisJobQueue;
   createEntityManager: () => EntityManager;
-  storage: LocalImageStorage;
+  storage: PhotoStorage;
   embedder: Embedder;
   index: VisualIndexSettings;
   intervalSeconds: number;
@@ -72,7 +72,7 @@ async function backfillEmbeddings(deps: Omit<VisualMaintenanceDependencies, "job
     for (const photo of photos) {
       const { mimeType, width, height, sha256 } = photo;
       try {
-        const embedding = await embedder.embed({ path: storage.pathOf(photo.storageKey), mimeType, width, height, sha256 });
+        const embedding = await embedder.embed({ bytes: await storage.readAll(photo.storageKey), mimeType, width, height, sha256 });
         await visual.saveEmbedding(photo.id, photo.product.id, embedding);
         embedded++;
       } catch (error) {

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { open, rm } from "node:fs/promises";
+import { open, readFile, rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DomainError } from "../errors.js";
 import { EmptyFileError, FileTooLargeError, UnsupportedMediaTypeError, UploadInterruptedError } from "./errors.js";
 import { probeImage } from "./image-probe.js";
-import type { LocalImageStorage } from "./local-storage.js";
+import type { IncomingFiles } from "./incoming-files.js";
 import { describeContent, SNIFF_BYTES, sniffImageFormat, SUPPORTED_FORMATS_TEXT } from "./sniff.js";
 
 /** What an upload library hands over; kept minimal so media/ knows no GraphQL. */
@@ -20,8 +20,9 @@ export interface IntakeLimits {
   maxPixels: number;
 }
 
-/** A checked image, still in the incoming folder: commit it, or discard it. */
+/** A checked image, still in the local incoming folder: put it into storage, then discard it. */
 export interface ReceivedImage {
+  /** The local scratch file (for storage's put; analysers read the bytes). */
   path: string;
   filename: string;
   mimeType: string;
@@ -32,16 +33,18 @@ export interface ReceivedImage {
   sha256: string;
   /** 64-bit perceptual hash (see perceptual-hash.ts): near duplicates are a few bits apart. */
   perceptualHash: bigint;
+  /** The checked bytes (bounded by the upload limit). */
+  readBytes(): Promise<Buffer>;
   discard(): Promise<void>;
 }
 
 /**
- * Streams an upload to disk while hashing and counting it, then checks that
+ * Streams an upload to a local scratch file while hashing and counting it, then checks that
  * the bytes really are an image we accept and that it decodes whole. On any
  * failure the partial file is removed before the error is thrown.
  */
-export async function receiveImage(file: IncomingFile, storage: LocalImageStorage, limits: IntakeLimits): Promise<ReceivedImage> {
-  const path = storage.incomingPath();
+export async function receiveImage(file: IncomingFile, incoming: IncomingFiles, limits: IntakeLimits): Promise<ReceivedImage> {
+  const path = incoming.newPath();
   const discard = () => rm(path, { force: true });
   try {
     const { byteSize, sha256 } = await streamToDisk(file.createReadStream(), path, limits.maxBytes);
@@ -54,7 +57,7 @@ export async function receiveImage(file: IncomingFile, storage: LocalImageStorag
       );
     }
     const { width, height, perceptualHash } = await probeImage(path, limits.maxPixels);
-    return { path, filename: file.filename, ...format, width, height, byteSize, sha256, perceptualHash, discard };
+    return { path, filename: file.filename, ...format, width, height, byteSize, sha256, perceptualHash, readBytes: () => readFile(path), discard };
   } catch (error) {
     await discard();
     throw error;

@@ -7,7 +7,7 @@ import { phraseTags, queryWords, tag, tagEvidence, type TagEvidence } from "../a
 import type { EventBus } from "../jobs/event-bus.js";
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import { receiveImage, type IncomingFile, type IntakeLimits } from "../media/image-intake.js";
-import type { LocalImageStorage } from "../media/local-storage.js";
+import type { IncomingFiles } from "../media/incoming-files.js";
 import { candidateDepth, compareCandidates, fusedScore, NEAR_DUPLICATE_SIMILARITY, type DuplicateKind, type HybridCandidate, type RankingSignal } from "./hybrid-ranking.js";
 import { parseId, parseRequestId } from "../catalog/ids.js";
 import type { ProductRepository } from "../catalog/product-repository.js";
@@ -40,7 +40,7 @@ export interface SimilarityDependencies {
   text: TextSearchRepository;
   visual: VisualRepository;
   products: ProductRepository;
-  storage: LocalImageStorage;
+  incoming: IncomingFiles;
   tagger: Tagger;
   /** null when visual search is switched off: rankings by photo then go by tags alone. */
   embedder: Embedder | null;
@@ -71,8 +71,9 @@ export class SimilarityService {
     const progress = new QueryProgress(this.deps.bus, requestId ? parseRequestId(requestId) : null, this.deps.tagger.steps);
     await progress.report("RUNNING", STAGE.received);
     try {
-      const image = await receiveImage(file, this.deps.storage, this.deps.limits);
+      const received = await receiveImage(file, this.deps.incoming, this.deps.limits);
       try {
+        const image = { ...received, bytes: await received.readBytes() };
         await progress.report("RUNNING", STAGE.decoded);
         const by = request.by ?? "HYBRID";
         const deadline = { signal: AbortSignal.timeout(this.deps.limits.taggerTimeoutMs) };
@@ -90,7 +91,7 @@ export class SimilarityService {
         await progress.report("READY", STAGE.ready);
         return { features, tags: evidence.map((item) => item.tag), matches };
       } finally {
-        await image.discard();
+        await received.discard();
       }
     } catch (error) {
       await progress.fail(error);

@@ -9,7 +9,9 @@ import { graphqlUploadExpress } from "graphql-upload-minimal";
 import type { RequestAuth } from "../auth/request-auth.js";
 import type { ContextFactory, RequestContext } from "../graphql/context.js";
 import { createErrorFormatter, type ErrorLogger } from "../graphql/format-error.js";
-import { PHOTO_ROUTE } from "../graphql/photo/photo.resolver.js";
+import { PHOTO_ROUTE } from "../media/storage/photo-urls.js";
+import type { PhotoStorage } from "../media/storage/photo-storage.js";
+import { photoRoute } from "./photo-route.js";
 import { authenticateRequest, requestAuthOf } from "./auth/authenticate-request.js";
 import { requireScopesPlugin } from "./auth/require-scopes-plugin.js";
 import { drainUnreadUploads } from "./drain-uploads.js";
@@ -32,7 +34,8 @@ export interface HttpServerOptions {
   context: ContextFactory;
   /** Verifies an API key (src/auth/); undefined when the request carries none. */
   authenticate: (token: string | undefined, options?: { fresh?: boolean }) => Promise<RequestAuth>;
-  uploadsDir: string;
+  /** Where Photo.url (PHOTO_URLS=app) points: photos are streamed from it. */
+  photoStorage: PhotoStorage;
   maxUploadBytes: number;
   introspection: boolean;
   wsInitTimeoutMs: number;
@@ -124,8 +127,8 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
 
   // First, so every response has its request id and every request its log line.
   app.use(requestLog(options.requestLogger));
-  // Keys are random and content never changes under a key; .incoming/ is a dot folder and never served.
-  app.use(PHOTO_ROUTE, express.static(options.uploadsDir, { dotfiles: "deny", index: false, immutable: true, maxAge: "365d" }));
+  // Keys are random and content never changes under a key; only keys of intake's shape are served.
+  app.use(PHOTO_ROUTE, photoRoute(options.photoStorage));
   app.use(observabilityRoutes({ health: options.health, readiness: options.readiness, registry: options.metrics }));
   if (options.graphiql) app.use(createGraphiqlRouter("/graphql"));
   app.use(

@@ -27,7 +27,7 @@ const taggers: LocalPanelTagger[] = [];
 async function imageInput(filePath: string): Promise<ImageInput> {
   const bytes = await readFile(filePath);
   const metadata = await sharp(bytes).metadata();
-  return { path: filePath, mimeType: `image/${metadata.format}`, width: metadata.width!, height: metadata.height!, sha256: createHash("sha256").update(bytes).digest("hex") };
+  return { bytes, mimeType: `image/${metadata.format}`, width: metadata.width!, height: metadata.height!, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
 function panel(options: { ocrBudgetMs?: number; ocrMaxRegions?: number }): LocalPanelTagger {

@@ -45,7 +45,7 @@ async function imageInput(filePath: string): Promise<ImageInput> {
   const bytes = await readFile(filePath);
   const metadata = await sharp(bytes).metadata();
   return {
-    path: filePath,
+    bytes,
     mimeType: `image/${metadata.format}`,
     width: metadata.width ?? 0,
     height: metadata.height ?? 0,
@@ -54,8 +54,8 @@ async function imageInput(filePath: string): Promise<ImageInput> {
 }
 
 /** For files sharp cannot (or must not) read: the tagger gets what intake would have said. */
-function unreadInput(filePath: string): ImageInput {
-  return { path: filePath, mimeType: "image/jpeg", width: 1, height: 1, sha256: "0".repeat(64) };
+async function unreadInput(filePath: string): Promise<ImageInput> {
+  return { bytes: await readFile(filePath), mimeType: "image/jpeg", width: 1, height: 1, sha256: "0".repeat(64) };
 }
 
 async function analyzeFile(filePath: string): Promise<{ features: ImageFeatures; tags: string[] }> {
@@ -82,7 +82,7 @@ describe("the local panel on the labelled photos", () => {
   });
 
   it.each(Object.keys(labels.invalid))("rejects %s with a typed error", async (name) => {
-    await expect(tagger.analyze(unreadInput(path.join(FIXTURES, name)))).rejects.toSatisfy(
+    await expect(tagger.analyze(await unreadInput(path.join(FIXTURES, name)))).rejects.toSatisfy(
       (error) => error instanceof ImageAnalysisFailedError && error.code === "IMAGE_ANALYSIS_FAILED",
     );
   });
@@ -234,14 +234,14 @@ describe("the local panel on odd inputs", () => {
 
   it("refuses an image whose header declares a huge canvas, before decoding it", async () => {
     const file = await write("bomb.png", withPngSize(await sharp({ create: { width: 1, height: 1, channels: 3, background: "#fff" } }).png().toBuffer(), 60_000, 60_000));
-    await expect(tagger.analyze(unreadInput(file))).rejects.toSatisfy(
+    await expect(tagger.analyze(await unreadInput(file))).rejects.toSatisfy(
       (error) => error instanceof ImageAnalysisFailedError && /too many pixels/.test(error.message),
     );
   });
 
   it("rejects a file that is not an image", async () => {
     const file = await write("notes.jpg", Buffer.from("not an image at all"));
-    await expect(tagger.analyze(unreadInput(file))).rejects.toBeInstanceOf(ImageAnalysisFailedError);
+    await expect(tagger.analyze(await unreadInput(file))).rejects.toBeInstanceOf(ImageAnalysisFailedError);
   });
 });
 

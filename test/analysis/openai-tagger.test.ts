@@ -43,7 +43,7 @@ beforeAll(async () => {
   llm = await startChatCompletionsServer();
   coffeeBytes = await readFile(COFFEE_PATH);
   coffee = {
-    path: COFFEE_PATH,
+    bytes: coffeeBytes,
     mimeType: "image/png",
     width: 400,
     height: 400,

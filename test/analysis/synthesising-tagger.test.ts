@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,10 +12,10 @@ import { features, sha256 } from "../support/images.js";
 
 let llm: ChatCompletionsServer;
 let tagger: Tagger;
-const image = { path: "test/fixtures/coffee.png", mimeType: "image/png", width: 600, height: 400, sha256: "" };
+const image = { bytes: readFileSync("test/fixtures/coffee.png"), mimeType: "image/png", width: 600, height: 400, sha256: "" };
 
 beforeAll(async () => {
-  image.sha256 = sha256(await readFile(image.path));
+  image.sha256 = sha256(image.bytes);
   llm = await startChatCompletionsServer();
   const config = loadConfig({ TAGGER: "openai+local", OPENAI_BASE_URL: llm.baseUrl, OPENAI_MAX_RETRIES: "0", LOCAL_TAGGER_OCR: "false" });
   tagger = createAnalysers(config.tagger, config.media.maxImagePixels, pino({ level: "silent" })).tagger;

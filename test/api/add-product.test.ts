@@ -4,7 +4,7 @@ import http from "node:http";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { INCOMING_DIR } from "../../src/media/local-storage.js";
+import { INCOMING_DIR } from "../../src/media/storage/create-photo-storage.js";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
 import { fixtureUpload, type UploadPart } from "../support/graphql-client.js";
 import { features, pngDeclaring, sha256, solidPng } from "../support/images.js";

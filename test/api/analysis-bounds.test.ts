@@ -89,7 +89,7 @@ async function deadlineOnThisMachine(textureBytes: Buffer, coffeeBytes: Buffer):
 async function imageInput(filePath: string, bytes: Buffer): Promise<ImageInput> {
   await writeFile(filePath, bytes);
   const metadata = await sharp(bytes).metadata();
-  return { path: filePath, mimeType: `image/${metadata.format}`, width: metadata.width!, height: metadata.height!, sha256: createHash("sha256").update(bytes).digest("hex") };
+  return { bytes, mimeType: `image/${metadata.format}`, width: metadata.width!, height: metadata.height!, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
 describe("a texture that keeps OCR busy past the deadline (OCR unbounded, as before)", () => {

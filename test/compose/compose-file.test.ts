@@ -32,22 +32,24 @@ const dockerfile = await readFile("Dockerfile", "utf8");
 const service = (name: string) => compose.services[name]!;
 const LOOKALIKE_SERVICES = ["app", "worker"];
 const OBSERVABILITY_SERVICES = ["grafana", "prometheus"];
+/** Services that do one thing at start and exit (others wait for service_completed_successfully). */
+const ONE_SHOT_SERVICES = ["minio-bucket"];
 /** Named volumes (bind mounts of the repository's files start with ./). */
 const namedVolumes = (volumes: string[] = []) => volumes.filter((volume) => !/^[./]/.test(volume)).map((volume) => volume.split(":")[0]!);
 /** Bind mounts: [file or folder in the repository, path in the container]. */
 const bindMounts = (volumes: string[] = []) => volumes.filter((volume) => volume.startsWith("./")).map((volume) => volume.split(":") as [string, string]);
 
 describe("docker-compose.yml", () => {
-  it("runs PostgreSQL with pgvector, the API and a worker, and Prometheus and Grafana only when asked", () => {
+  it("runs PostgreSQL with pgvector, MinIO and its bucket, the API and a worker, and Prometheus and Grafana only when asked", () => {
     const byDefault = Object.entries(compose.services).filter(([, s]) => !s.profiles).map(([name]) => name);
-    expect(byDefault.sort()).toEqual(["app", "postgres", "worker"]);
+    expect(byDefault.sort()).toEqual(["app", "minio", "minio-bucket", "postgres", "worker"]);
     for (const name of OBSERVABILITY_SERVICES) expect(service(name).profiles, name).toEqual(["observability"]);
-    expect(Object.keys(compose.services).sort()).toEqual(["app", "grafana", "postgres", "prometheus", "worker"]);
+    expect(Object.keys(compose.services).sort()).toEqual(["app", "grafana", "minio", "minio-bucket", "postgres", "prometheus", "worker"]);
     expect(service("postgres").image).toMatch(/^pgvector\/pgvector:pg\d+$/);
   });
 
-  it("health-checks every service", () => {
-    for (const [name, { healthcheck }] of Object.entries(compose.services)) {
+  it("health-checks every service that keeps running", () => {
+    for (const [name, { healthcheck }] of Object.entries(compose.services).filter(([name]) => !ONE_SHOT_SERVICES.includes(name))) {
       expect(healthcheck?.test, `${name} has no health check`).toBeTruthy();
       expect([healthcheck!.test].flat().join(" "), name).not.toMatch(/^NONE/);
     }
@@ -61,7 +63,7 @@ describe("docker-compose.yml", () => {
     const environment = Object.keys(service(name).environment ?? {});
     expect(ENV_VARIABLES.filter((variable) => !environment.includes(variable)), `missing from ${name}`).toEqual([]);
     expect(environment.filter((variable) => !(ENV_VARIABLES as readonly string[]).includes(variable)), `unknown in ${name}`).toEqual([]);
-    expect(service(name).environment).toMatchObject({ NODE_ENV: "production", UPLOADS_DIR: "/data/uploads" });
+    expect(service(name).environment).toMatchObject({ NODE_ENV: "production", UPLOADS_DIR: "/data/uploads", STORAGE: "s3", S3_FORCE_PATH_STYLE: "true" });
     expect(String(service(name).environment!.DATABASE_URL)).toMatch(/@postgres:5432\//);
     // Production shape: API keys required unless AUTH is overridden on purpose.
     expect(String(service(name).environment!.AUTH)).toBe("${AUTH:-required}");
@@ -76,14 +78,31 @@ describe("docker-compose.yml", () => {
     expect(existsSync(script!.replace(/^dist\//, "").replace(/\.js$/, ".ts")), `${script} has no source`).toBe(true);
   });
 
-  it("starts the app and the worker once PostgreSQL is healthy, sharing the photos volume", () => {
+  it("starts the app and the worker once PostgreSQL is healthy and the bucket exists, sharing no disk", () => {
     for (const name of LOOKALIKE_SERVICES) {
       expect(service(name).depends_on?.postgres?.condition, name).toBe("service_healthy");
-      expect(service(name).volumes, name).toContain("uploads:/data/uploads");
+      // Photos are in the bucket, so a worker on another machine reads them as well as one beside the API.
+      expect(service(name).volumes ?? [], name).toEqual([]);
+      expect(String(service(name).environment!.S3_ENDPOINT), name).toBe("${S3_ENDPOINT:-http://minio:9000}");
     }
+    expect(service("app").depends_on?.["minio-bucket"]?.condition).toBe("service_completed_successfully");
     const named = Object.values(compose.services).flatMap((s) => namedVolumes(s.volumes));
-    expect(named.sort()).toEqual(["grafana-data", "postgres-data", "prometheus-data", "uploads", "uploads"]);
-    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(["grafana-data", "postgres-data", "prometheus-data", "uploads"]);
+    expect(named.sort()).toEqual(["grafana-data", "minio-data", "postgres-data", "prometheus-data"]);
+    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(["grafana-data", "minio-data", "postgres-data", "prometheus-data"]);
+  });
+
+  it("runs a pinned MinIO, health-checked, and makes the app's bucket with the app's credentials", () => {
+    expect(service("minio").image).toMatch(/^minio\/minio:RELEASE\.\d{4}-/);
+    expect(service("minio-bucket").image).toBe(service("minio").image);
+    expect(service("minio-bucket").depends_on?.minio?.condition).toBe("service_healthy");
+    const app = service("app").environment!;
+    const minio = service("minio").environment!;
+    expect(app.S3_ACCESS_KEY_ID).toBe(minio.MINIO_ROOT_USER);
+    expect(app.S3_SECRET_ACCESS_KEY).toBe(minio.MINIO_ROOT_PASSWORD);
+    expect(service("minio-bucket").environment!.S3_BUCKET).toBe(app.S3_BUCKET);
+    const entrypoint = [(service("minio-bucket") as { entrypoint?: string[] }).entrypoint ?? []].flat().join(" ");
+    expect(entrypoint).toContain("mc mb --ignore-existing");
+    expect(entrypoint).toContain("$MINIO_ROOT_USER");
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { startApp, type RunningApp } from "../../src/app.js";
+import { startApp, type AppOverrides, type RunningApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { GraphQLClient } from "./graphql-client.js";
 import { createTestDatabase, withClient } from "./test-database.js";
@@ -21,9 +21,9 @@ export interface TestApp {
 }
 
 /** The real app on a random port, with its own database and uploads folder. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const app = await startTestAppOn(database.url, database.url, env);
+  const app = await startTestAppOn(database.url, database.url, env, overrides);
   return { ...app, stop: async () => (await app.stop(), await database.drop()) };
 }
 
@@ -31,7 +31,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
  * The app connected through `appDatabaseUrl` (a proxy, say), with the test's
  * own assertions going straight to `databaseUrl`. The caller drops the database.
  */
-export async function startTestAppOn(appDatabaseUrl: string, databaseUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestAppOn(appDatabaseUrl: string, databaseUrl: string, env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestApp> {
   const database = { url: databaseUrl };
   const ownsUploads = !env.UPLOADS_DIR;
   const uploadsDir = env.UPLOADS_DIR ?? (await mkdtemp(path.join(tmpdir(), "lookalike-uploads-")));
@@ -45,7 +45,7 @@ export async function startTestAppOn(appDatabaseUrl: string, databaseUrl: string
     LOG_LEVEL: "silent",
     ...env,
   });
-  const app = await startApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+  const app = await startApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), ...overrides });
   const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
     withClient(database.url, async (client) => (await client.query(text, params)).rows as T[]);
   return {

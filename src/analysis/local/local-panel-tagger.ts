@@ -95,7 +95,7 @@ export function createLocalPanel(options: LocalPanelTaggerOptions): LocalPanel {
     let sendVector: (vector: number[]) => void = () => {};
     const vector = new Promise<number[]>((resolve) => (sendVector = resolve));
     const running = pool.run(
-      { kind: "analyse", path: image.path, maxPixels, skip },
+      { kind: "analyse", bytes: image.bytes, maxPixels, skip },
       {
         signal: analyzeOptions.signal,
         onStart: () => analyzeOptions.onStarted?.(),
@@ -105,8 +105,8 @@ export function createLocalPanel(options: LocalPanelTaggerOptions): LocalPanel {
     // Settles with the vector, or with the analysis's failure if that comes first.
     const vectorOrFailure = Promise.race([vector, running.then((result) => (result.kind === "analyse" ? result.vector : Promise.reject(new Error("not an analysis"))))]);
     vectorOrFailure.catch(() => {}); // an embed() that waits on it sees the failure; nobody else must
-    vectorsInFlight.set(image.path, vectorOrFailure);
-    void running.finally(() => vectorsInFlight.get(image.path) === vectorOrFailure && vectorsInFlight.delete(image.path)).catch(() => {});
+    vectorsInFlight.set(image.sha256, vectorOrFailure);
+    void running.finally(() => vectorsInFlight.get(image.sha256) === vectorOrFailure && vectorsInFlight.delete(image.sha256)).catch(() => {});
     const result = await running;
     if (result.kind !== "analyse") throw new LocalTaggerFailedError("A panel thread answered an analysis with another kind of result.");
     for (const { step, reason } of result.skipped) analyzeOptions.onStepSkipped?.(step, reason);
@@ -147,9 +147,9 @@ export function createLocalPanel(options: LocalPanelTaggerOptions): LocalPanel {
   const embedder: Embedder = {
     model: BACKBONE_EMBEDDING,
     async embed(image, embedOptions = {}) {
-      const analysing = vectorsInFlight.get(image.path);
+      const analysing = vectorsInFlight.get(image.sha256);
       if (analysing) return { model: BACKBONE_EMBEDDING.id, vector: await analysing };
-      const result = await pool.run({ kind: "embed", path: image.path, maxPixels }, { signal: embedOptions.signal });
+      const result = await pool.run({ kind: "embed", bytes: image.bytes, maxPixels }, { signal: embedOptions.signal });
       if (result.kind !== "embed") throw new LocalTaggerFailedError("A panel thread answered an embedding with another kind of result.");
       return { model: BACKBONE_EMBEDDING.id, vector: result.vector };
     },

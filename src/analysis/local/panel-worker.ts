@@ -14,8 +14,8 @@ export interface PanelWorkerData {
 }
 /** A photo to analyse into features, or only to embed (the embedder's jobs, whatever the tagger). */
 export type PanelJob =
-  | { kind: "analyse"; path: string; maxPixels: number; skip: PanelStep[] }
-  | { kind: "embed"; path: string; maxPixels: number };
+  | { kind: "analyse"; bytes: Uint8Array; maxPixels: number; skip: PanelStep[] }
+  | { kind: "embed"; bytes: Uint8Array; maxPixels: number };
 
 /** Sent while an analysis runs: each finished step, and the embedding as soon as it exists. */
 export type PanelProgress = { step: PanelStep } | { vector: number[] };
@@ -54,10 +54,10 @@ serveJobs<PanelJob, PanelJobResult, PanelProgress>({
   run: async (job, progress) => {
     const loaded = await loadedExperts();
     if (job.kind === "embed") {
-      const vector = await loaded.embedder.embedFile(job.path, job.maxPixels);
+      const vector = await loaded.embedder.embedEncoded(job.bytes, job.maxPixels);
       return { kind: "embed", vector, liveTensors: liveTensorCount() };
     }
-    const { features, vector, timings, skipped } = await analysePhoto(job.path, loaded, {
+    const { features, vector, timings, skipped } = await analysePhoto(job.bytes, loaded, {
       maxPixels: job.maxPixels,
       skip: job.skip,
       onStep: (step) => progress({ step }),

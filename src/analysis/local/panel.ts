@@ -35,7 +35,7 @@ export async function loadExperts(options: { ocr: TextReaderLimits | null }): Pr
  * OCR then makes miss its deadline.
  */
 export async function analysePhoto(
-  filePath: string,
+  encoded: Uint8Array,
   experts: PanelExperts,
   options: {
     maxPixels: number;
@@ -46,7 +46,7 @@ export async function analysePhoto(
   },
 ): Promise<{ features: ImageFeatures; vector: number[]; timings: PanelTimings; skipped: SkippedStep[] }> {
   const started = performance.now();
-  const image = await decodeRgbImage(filePath, options.maxPixels);
+  const image = await decodeRgbImage(encoded, options.maxPixels);
   const decoded = performance.now();
   const timings: PanelTimings = { decode: decoded - started, detector: 0, colour: 0, ocr: 0, total: 0 };
   const finished = <T>(step: PanelStep, value: T): T => {

@@ -12,14 +12,14 @@ export interface RgbImage {
 const WORKING_MAX_SIDE = 1600;
 
 /**
- * Decodes a file once into the working copy: EXIF orientation applied,
+ * Decodes an encoded image once into the working copy: EXIF orientation applied,
  * transparency flattened onto white (how a cut-out product is shown), CMYK
  * and grey converted to sRGB, and only the first frame of an animation.
  */
-export async function decodeRgbImage(filePath: string, maxPixels: number): Promise<RgbImage> {
+export async function decodeRgbImage(encoded: Uint8Array, maxPixels: number): Promise<RgbImage> {
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await sharp(filePath, { limitInputPixels: maxPixels, failOn: "truncated", page: 0, pages: 1 })
+    decoded = await sharp(encoded, { limitInputPixels: maxPixels, failOn: "truncated", page: 0, pages: 1 })
       .rotate()
       .flatten({ background: "#ffffff" })
       .toColourspace("srgb")

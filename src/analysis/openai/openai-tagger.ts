@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import OpenAI from "openai";
 import type { ChatCompletion } from "openai/resources/chat/completions";
 import { TaggerUnavailableError } from "../errors.js";
@@ -47,7 +46,7 @@ export function createOpenAiTagger(options: OpenAiTaggerOptions): Tagger {
 
   async function requestCompletion(image: ImageInput, analyzeOptions: AnalyzeOptions): Promise<ChatCompletion> {
     const { signal, expertFindings } = analyzeOptions;
-    const bytes = await readFile(image.path);
+    const bytes = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength);
     const dataUrl = `data:${image.mimeType};base64,${bytes.toString("base64")}`;
     const request = buildChatRequest(model, dataUrl, options.imageDetail, expertFindings);
     let attempts = 0;

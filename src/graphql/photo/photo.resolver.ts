@@ -8,9 +8,6 @@ import { NearDuplicatePhotoType } from "./near-duplicate-photo.type.js";
 import { PhotoType } from "./photo.type.js";
 import { RequiresScope } from "../auth/requires-scope.js";
 
-/** Where the HTTP server serves stored photos (see server/). */
-export const PHOTO_ROUTE = "/uploads";
-
 const DEFAULT_NEAR_DUPLICATES = 10;
 
 @Resolver(() => PhotoType)
@@ -21,9 +18,11 @@ export class PhotoResolver {
     return ctx.catalog.photo(id);
   }
 
-  @FieldResolver(() => String, { description: "Absolute URL the photo is served from." })
-  url(@Root() photo: Photo, @Ctx() ctx: RequestContext): string {
-    return `${ctx.publicUrl}${PHOTO_ROUTE}/${photo.storageKey}`;
+  @FieldResolver(() => String, {
+    description: "Absolute URL the photo is served from: through this API (cacheable for a year), or, with PHOTO_URLS=presigned, a short-lived signed URL to object storage.",
+  })
+  url(@Root() photo: Photo, @Ctx() ctx: RequestContext): Promise<string> {
+    return ctx.photoUrls.urlOf(photo.storageKey, ctx.publicUrl);
   }
 
   @FieldResolver(() => [NearDuplicatePhotoType], {

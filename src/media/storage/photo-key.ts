@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { PhotoNotStoredError } from "./photo-storage.js";
 
 /**
@@ -22,4 +23,18 @@ export function keySegments(key: string): string[] {
 
 function printable(key: string): string {
   return key.replace(/[\u0000-\u001f]/g, "?").slice(0, 200);
+}
+
+/** A new key for a photo: random, so a key never names two photos, and fanned out by two characters so no folder or listing prefix grows huge. */
+export function newPhotoKey(extension: string): string {
+  const id = randomUUID();
+  return `${id.slice(0, 2)}/${id}.${extension}`;
+}
+
+const CONTENT_TYPES: Record<string, string> = { jpg: "image/jpeg", png: "image/png", gif: "image/gif", webp: "image/webp", avif: "image/avif" };
+
+/** The content type a key's photo is served with: intake names keys by the sniffed format, so the extension is the truth. */
+export function contentTypeOfKey(key: string): string {
+  const extension = /\.([a-z0-9]+)$/.exec(key)?.[1] ?? "";
+  return CONTENT_TYPES[extension] ?? "application/octet-stream";
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { receiveImage } from "../../../src/media/image-intake.js";
-import { LocalImageStorage } from "../../../src/media/local-storage.js";
+import { IncomingFiles } from "../../../src/media/incoming-files.js";
 import { HttpImageFetcher, type HttpImageFetcherOptions } from "../../../src/media/remote/http-image-fetcher.js";
 import { sha256, solidPng } from "../../support/images.js";
 import { startCloseDelimitedServer, startImageServer, type ImageServer } from "./image-server.js";
@@ -79,13 +79,13 @@ describe("HttpImageFetcher, allowed host", () => {
   it("fetches a PNG into the destination, as an upload the intake accepts", async () => {
     const root = await mkdtemp(path.join(tmpdir(), "lookalike-fetch-storage-"));
     try {
-      const storage = new LocalImageStorage(root);
-      await storage.init();
-      const fetched = await new HttpImageFetcher({ ...limits, ...allowed }).fetchTo(`${v4.origin}/shoes/red%20shoe.png`, storage.incomingPath());
+      const incoming = new IncomingFiles(root);
+      await incoming.init();
+      const fetched = await new HttpImageFetcher({ ...limits, ...allowed }).fetchTo(`${v4.origin}/shoes/red%20shoe.png`, incoming.newPath());
       expect(fetched).toMatchObject({ filename: "red shoe.png", byteSize: png.length, contentType: "image/png", url: `${v4.origin}/shoes/red%20shoe.png` });
       expect(await readFile(fetched.path)).toEqual(png);
       // The same checks as an upload: sniffed, decoded, hashed.
-      const received = await receiveImage(fetched, storage, { maxBytes: MAX_BYTES, maxPixels: 1_000_000 });
+      const received = await receiveImage(fetched, incoming, { maxBytes: MAX_BYTES, maxPixels: 1_000_000 });
       await fetched.discard();
       expect(received).toMatchObject({ mimeType: "image/png", width: 64, height: 64, sha256: sha256(png), filename: "red shoe.png" });
       await received.discard();

@@ -201,7 +201,7 @@ describe("production mode", () => {
     });
     // The app's real logger, writing to memory instead of stdout.
     const logger = pino({ level: "info" }, { write: (line: string) => void log.push(JSON.parse(line) as Record<string, unknown>) });
-    app = await startApp(config, logger);
+    app = await startApp(config, { logger });
     client = new GraphQLClient(`${app.url}/graphql`);
   });
 

@@ -35,10 +35,10 @@ export class BackboneEmbedder {
   constructor(private readonly graph: GraphModel) {}
 
   /** Upright, transparency on white as the panel sees it; each view stretched to the square so nothing is cut off. */
-  async embedFile(filePath: string, maxPixels: number): Promise<number[]> {
+  async embedEncoded(encoded: Uint8Array, maxPixels: number): Promise<number[]> {
     let views: Buffer[];
     try {
-      const { data, info } = await sharp(filePath, { limitInputPixels: maxPixels, failOn: "truncated", page: 0, pages: 1 })
+      const { data, info } = await sharp(encoded, { limitInputPixels: maxPixels, failOn: "truncated", page: 0, pages: 1 })
         .rotate()
         .flatten({ background: "#ffffff" })
         .toColourspace("srgb")
