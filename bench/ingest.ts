@@ -25,6 +25,7 @@ const app = await startBenchApp("ingest", {
   AUTH: "off",
   RATE_LIMIT: "false",
   ...pick(process.env, ["TAGGER", "LOCAL_TAGGER_WORKERS", "WORKER_CONCURRENCY", "OPENAI_BASE_URL", "OPENAI_API_KEY", "VISUAL_SEARCH"]),
+  ...pick(process.env, ["STORAGE", "S3_BUCKET", "S3_PREFIX", "S3_ENDPOINT", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_FORCE_PATH_STYLE"]),
 });
 const client = new GraphQLClient(`${app.url}/graphql`);
 const ws = subscriptionsClient(app.url);

@@ -14,6 +14,7 @@ import { SimilarityRepository } from "./search/similarity-repository.js";
 import { SimilarityService } from "./search/similarity-service.js";
 import { TextSearchRepository } from "./search/text-search.js";
 import { startVisualMaintenance } from "./jobs/visual-maintenance.js";
+import { startStoredPhotoSweep } from "./jobs/stored-photo-sweep.js";
 import { VisualListCache } from "./search/visual-list-cache.js";
 import { VisualRepository } from "./search/visual-repository.js";
 import type { Config } from "./config.js";
@@ -69,6 +70,7 @@ export interface AppOverrides {
   storage?: PhotoStorage;
 }
 
+/** Scratch files and stored photos without a row are left alone this long: an upload may still be on its way to its row. */
 const STALE_INCOMING_MS = 60 * 60 * 1000;
 /** A scrape of /metrics waits this long for the job queue's backlog; a readiness probe this long for each check. */
 const OBSERVATION_TIMEOUT_MS = 2_000;
@@ -179,6 +181,16 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       });
       await jobs.work(config.jobs.concurrency, (analysisId, attempt) => runner.run(analysisId, attempt));
       stops.push(startSweep(orm, jobs, config.jobs.maintenanceIntervalSeconds, logger));
+      stops.push(
+        await startStoredPhotoSweep({
+          jobs,
+          storage,
+          referencedKeys: (keys) => new ProductRepository(orm.em.fork()).storedKeysAmong(keys),
+          intervalSeconds: config.storage.sweepIntervalSeconds,
+          graceMs: STALE_INCOMING_MS,
+          logger: logger.child({ component: "stored-photo-sweep" }),
+        }),
+      );
       if (embedder) {
         stops.push(
           await startVisualMaintenance({

@@ -70,6 +70,8 @@ const envSchema = z.object({
   // or by short-lived presigned URLs straight to the bucket (presigned; only with STORAGE=s3).
   PHOTO_URLS: z.preprocess(blankToUndefined, z.enum(["app", "presigned"]).default("app")),
   PHOTO_URL_TTL_SECONDS: int(900, 1, 7 * 24 * 3600),
+  // How often a worker sweeps storage for photos no row names (left by a crash between storing a photo and its row).
+  PHOTO_SWEEP_INTERVAL_SECONDS: int(3600, 1, 7 * 24 * 3600),
   MAX_UPLOAD_BYTES: int(20 * 1024 * 1024, 1),
   MAX_IMAGE_PIXELS: int(40_000_000, 1),
   // Bits of perceptual hash; at most 11, so the indexed lookup stays at 548 probes per photo (catalog/near-duplicate-sql.ts).
@@ -173,6 +175,7 @@ export interface Config {
     s3: S3StorageSettings | null;
     photoUrls: PhotoUrlMode;
     photoUrlTtlSeconds: number;
+    sweepIntervalSeconds: number;
   };
   media: {
     /** Local storage's root; its .incoming/ folder is the scratch of every upload, whatever the storage. */
@@ -292,6 +295,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
           : null,
       photoUrls: env.PHOTO_URLS,
       photoUrlTtlSeconds: env.PHOTO_URL_TTL_SECONDS,
+      sweepIntervalSeconds: env.PHOTO_SWEEP_INTERVAL_SECONDS,
     },
     media: {
       uploadsDir: path.resolve(cwd, env.UPLOADS_DIR),

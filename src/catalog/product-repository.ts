@@ -116,6 +116,13 @@ export class ProductRepository {
     return rows.map((row) => row.id);
   }
 
+  /** Which of these storage keys a photo row names (for the sweep of stored photos left by a crash). */
+  async storedKeysAmong(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.em.execute<Array<{ storage_key: string }>>("select storage_key from photo where storage_key = any(?::text[])", [textArrayLiteral(keys)]);
+    return new Set(rows.map((row) => row.storage_key));
+  }
+
   /** Overwrites the product's caption; the search_document trigger re-indexes it. */
   async setCaption(productId: string, caption: string | null): Promise<void> {
     await this.em.nativeUpdate(Product, { id: productId }, { caption });
