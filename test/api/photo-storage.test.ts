@@ -172,6 +172,24 @@ describe("S3 storage", () => {
     }
   });
 
+  it("refuses an upload with STORAGE_UNAVAILABLE while storage is down, and writes no row and leaves no scratch file", async () => {
+    const own = await startS3Server({ buckets: [BUCKET] });
+    const settings = { ...s3Env(), S3_ENDPOINT: own.endpoint, S3_ACCESS_KEY_ID: own.accessKeyId, S3_SECRET_ACCESS_KEY: own.secretAccessKey };
+    const api = await startTestApp(settings, pixelAnalysers());
+    try {
+      await own.stop();
+      const response = await api.client.upload(ADD_PRODUCT, { sourceUrl: "https://shop.example/outage", image: null }, [
+        { variable: "variables.image", bytes: await solidPng(30, 30, 220, 48), filename: "blue.png", contentType: "image/png" },
+      ]);
+      expect(response.errors?.[0]?.extensions?.code).toBe("STORAGE_UNAVAILABLE");
+      expect(await api.rowCounts()).toEqual({ product: 0, photo: 0 });
+      expect(await api.storedFiles()).toEqual([]);
+    } finally {
+      await api.stop();
+      await own.stop();
+    }
+  });
+
   it.each([
     ["a bucket that is not there", { S3_BUCKET: "no-such-bucket" }, /no-such-bucket/],
     ["refused credentials", { S3_SECRET_ACCESS_KEY: "wrong-secret" }, /credentials/i],
