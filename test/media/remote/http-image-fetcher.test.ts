@@ -21,7 +21,6 @@ const limits = { maxBytes: MAX_BYTES, timeoutMs: 5_000, maxRedirects: 3 };
 let png: Buffer;
 let v4: ImageServer;
 let v6: ImageServer;
-let dir: string;
 
 beforeAll(async () => {
   png = await solidPng(200, 40, 90);
@@ -35,14 +34,17 @@ afterAll(async () => {
 });
 
 let n = 0;
+/** Every folder a test made: a test may ask for several destinations. */
+const dirs: string[] = [];
 async function destination(): Promise<string> {
-  dir = await mkdtemp(path.join(tmpdir(), "lookalike-fetch-"));
+  const dir = await mkdtemp(path.join(tmpdir(), "lookalike-fetch-"));
+  dirs.push(dir);
   n += 1;
   return path.join(dir, `incoming-${n}`);
 }
 
 afterEach(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 /** Fetches and expects a refusal with this code and reason, and no file left behind. */
