@@ -45,7 +45,11 @@ export async function startTestAppOn(appDatabaseUrl: string, databaseUrl: string
     LOG_LEVEL: "silent",
     ...env,
   });
-  const app = await startApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), ...overrides });
+  const removeUploads = () => (ownsUploads ? rm(uploadsDir, { recursive: true, force: true }) : Promise.resolve());
+  const app = await startApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), ...overrides }).catch(async (error: unknown) => {
+    await removeUploads(); // a test of a refused start leaves no folder behind
+    throw error;
+  });
   const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
     withClient(database.url, async (client) => (await client.query(text, params)).rows as T[]);
   return {
@@ -62,8 +66,11 @@ export async function startTestAppOn(appDatabaseUrl: string, databaseUrl: string
     },
     sql,
     stop: async () => {
-      await app.stop();
-      if (ownsUploads) await rm(uploadsDir, { recursive: true, force: true });
+      try {
+        await app.stop();
+      } finally {
+        await removeUploads();
+      }
     },
   };
 }
