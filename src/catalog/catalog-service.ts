@@ -11,7 +11,8 @@ import { newPhotoKey } from "../media/storage/photo-key.js";
 import type { PhotoStorage } from "../media/storage/photo-storage.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { Analysis } from "./analysis.entity.js";
-import { AnalysisNotRetryableError, DuplicateImageError, DuplicateSourceUrlError } from "./errors.js";
+import { AnalysisNotRetryableError, DuplicateExternalIdError, DuplicateImageError, DuplicateSourceUrlError } from "./errors.js";
+import { parseProductDetails, type ProductDetails, type ProductDetailsInput } from "./product-details.js";
 import { Photo } from "./photo.entity.js";
 import { Product } from "./product.entity.js";
 import type { NearDuplicate, ProductRepository } from "./product-repository.js";
@@ -50,16 +51,18 @@ export class CatalogService {
    * into storage, and only then are the rows written; rows that cannot be
    * written take the stored photo away again, so storage and rows agree.
    */
-  async addProduct(rawSourceUrl: string, file: IncomingFile): Promise<Product> {
+  async addProduct(rawSourceUrl: string, file: IncomingFile, detailsInput: ProductDetailsInput = {}): Promise<Product> {
     const sourceUrl = parseSourceUrl(rawSourceUrl);
+    const details = parseProductDetails(detailsInput);
     if (!this.deps.tagger.configured) {
       throw new TaggerUnavailableError("No image tagger is configured (TAGGER=none), so no photo can be analysed.");
     }
     await this.assertSourceUrlFree(sourceUrl);
+    await this.assertExternalIdFree(details.externalId);
     const image = await receiveImage(file, this.deps.incoming, this.deps.limits);
     try {
       await this.assertImageNew(image.sha256);
-      const product = new Product(sourceUrl);
+      const product = Object.assign(new Product(sourceUrl), details);
       const photo = Object.assign(new Photo(), {
         product,
         storageKey: newPhotoKey(image.extension),
@@ -77,7 +80,7 @@ export class CatalogService {
         await this.deps.repository.insertProduct(product, photo, analysis);
       } catch (error) {
         await this.deps.storage.remove(photo.storageKey);
-        throw await this.explainInsertFailure(error, sourceUrl, image.sha256);
+        throw await this.explainInsertFailure(error, sourceUrl, image.sha256, details);
       }
       await this.enqueue(analysis.id);
       return product;
@@ -89,6 +92,12 @@ export class CatalogService {
   async product(id: string): Promise<Product> {
     const product = await this.deps.repository.findById(parseId(id, "product"));
     if (!product) throw new NotFoundError(`No product has the id ${id}.`, { id });
+    return product;
+  }
+
+  async productByExternalId(externalId: string): Promise<Product> {
+    const product = await this.deps.repository.findByExternalId(externalId);
+    if (!product) throw new NotFoundError(`No product has the externalId ${externalId}.`, { externalId });
     return product;
   }
 
@@ -141,6 +150,12 @@ export class CatalogService {
     });
   }
 
+  private async assertExternalIdFree(externalId: string | null): Promise<void> {
+    if (externalId === null) return;
+    const existing = await this.deps.repository.findByExternalId(externalId);
+    if (existing) throw new DuplicateExternalIdError(`A product with externalId ${externalId} already exists.`, { existingProductId: existing.id });
+  }
+
   private async assertSourceUrlFree(sourceUrl: string): Promise<void> {
     const existing = await this.deps.repository.findBySourceUrl(sourceUrl);
     if (existing) throw duplicateSourceUrl(sourceUrl, existing.id);
@@ -162,13 +177,14 @@ export class CatalogService {
    * race past the early checks: its unique violation is explained by running
    * them again. Any other failure, or one they cannot explain, stays as it is.
    */
-  private async explainInsertFailure(error: unknown, sourceUrl: string, sha256: string): Promise<unknown> {
+  private async explainInsertFailure(error: unknown, sourceUrl: string, sha256: string, details: ProductDetails): Promise<unknown> {
     if (!(error instanceof UniqueConstraintViolationException)) return error;
     try {
       await this.assertSourceUrlFree(sourceUrl);
+      await this.assertExternalIdFree(details.externalId);
       await this.assertImageNew(sha256);
     } catch (duplicate) {
-      if (duplicate instanceof DuplicateSourceUrlError || duplicate instanceof DuplicateImageError) return duplicate;
+      if (duplicate instanceof DuplicateSourceUrlError || duplicate instanceof DuplicateExternalIdError || duplicate instanceof DuplicateImageError) return duplicate;
     }
     return error;
   }

@@ -20,9 +20,12 @@ export interface NearDuplicate {
 
 type NearDuplicateRow = Record<string, unknown> & { source_id: string; distance: number };
 
+/** A product's columns as the entity maps them, for statements that read products by hand (alias p); not search_document or tag_ids. */
+export const PRODUCT_COLUMNS = "p.id, p.source_url, p.tags, p.caption, p.external_id, p.title, p.attributes, p.created_at";
+
 /** Newest first, keyset-paginated on the (created_at, id) index. */
 const PAGE_NEWEST_FIRST = `
-  select p.id, p.source_url, p.tags, p.caption, p.created_at from product p
+  select ${PRODUCT_COLUMNS} from product p
   where (?::timestamptz is null or (p.created_at, p.id) < (?::timestamptz, ?::uuid))
   order by p.created_at desc, p.id desc
   limit ?`;
@@ -33,6 +36,10 @@ export class ProductRepository {
 
   findById(id: string): Promise<Product | null> {
     return this.em.findOne(Product, { id });
+  }
+
+  findByExternalId(externalId: string): Promise<Product | null> {
+    return this.em.findOne(Product, { externalId });
   }
 
   findBySourceUrl(sourceUrl: string): Promise<Product | null> {

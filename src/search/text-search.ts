@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { TagEvidence } from "../analysis/tags.js";
 import { Product } from "../catalog/product.entity.js";
+import { PRODUCT_COLUMNS } from "../catalog/product-repository.js";
 import type { ScoredProduct, SimilarityFilters } from "./similarity-repository.js";
 import { textArrayLiteral } from "../db/sql-arrays.js";
 
@@ -16,11 +17,11 @@ export interface TextMatch {
 
 /**
  * Full-text search over product.search_document (the tags' words, the
- * caption and the product page's path words, stemmed, GIN indexed). The
+ * caption, the title and the product page's path words, stemmed, GIN indexed). The
  * words are ORed: any of them may match, ts_rank_cd orders by how well.
  */
 const SEARCH_TEXT = `
-  select p.id, p.source_url, p.tags, p.caption, p.created_at
+  select ${PRODUCT_COLUMNS}
   from product p, websearch_to_tsquery('english', ?) as q
   where p.search_document @@ q
     and (?::timestamptz is null or p.created_at > ?::timestamptz)

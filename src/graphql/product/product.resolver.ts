@@ -7,15 +7,21 @@ import { AnalysisType } from "../analysis/analysis.type.js";
 import { analysisView } from "../analysis/analysis-view.js";
 import { PhotoType } from "../photo/photo.type.js";
 import { ProductConnectionType } from "./product-connection.type.js";
-import { ProductType } from "./product.type.js";
+import { ProductAttributeType, ProductType } from "./product.type.js";
+import { BadUserInputError } from "../../errors.js";
 import { RequiresScope } from "../auth/requires-scope.js";
 
 @Resolver(() => ProductType)
 export class ProductResolver {
   @RequiresScope("read")
-  @Query(() => ProductType, { description: "One product by id; NOT_FOUND when there is none." })
-  product(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Product> {
-    return ctx.catalog.product(id);
+  @Query(() => ProductType, { description: "One product by id, or by the shop's externalId (exactly one of them); NOT_FOUND when there is none." })
+  product(
+    @Arg("id", () => ID, { nullable: true }) id: string | null,
+    @Arg("externalId", () => String, { nullable: true }) externalId: string | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Product> {
+    if ((id == null) === (externalId == null)) throw new BadUserInputError("Give exactly one of id and externalId.", { argument: "id" });
+    return id != null ? ctx.catalog.product(id) : ctx.catalog.productByExternalId(externalId!);
   }
 
   @RequiresScope("read")
@@ -36,6 +42,13 @@ export class ProductResolver {
   async analysis(@Root() product: Product, @Ctx() ctx: RequestContext): Promise<AnalysisType | null> {
     const analysis = await ctx.loaders.analysisByProductId.load(product.id);
     return analysis ? analysisView(analysis) : null;
+  }
+
+  @FieldResolver(() => [ProductAttributeType], { description: "The shop's own details, by name." })
+  attributes(@Root() product: Product): ProductAttributeType[] {
+    return Object.entries(product.attributes ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, value]) => ({ name, value }));
   }
 
   @FieldResolver(() => [PhotoType], { description: "Oldest first; batched per request, whatever the number of products." })
