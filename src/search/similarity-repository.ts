@@ -1,5 +1,4 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { TagEvidence } from "../analysis/tags.js";
 import type { DuplicateKind } from "./hybrid-ranking.js";
 import { Product } from "../catalog/product.entity.js";
 import { numberArrayLiteral, textArrayLiteral } from "../db/sql-arrays.js";
@@ -97,15 +96,6 @@ export class SimilarityRepository {
       },
       idOf: (tag) => byTag.get(tag)?.id,
     };
-  }
-
-  /** Replaces a product's tags (shown and indexed) and keeps the tag statistics current. */
-  async setProductTags(productId: string, evidence: readonly TagEvidence[]): Promise<void> {
-    await this.em.execute("select set_product_tags(?::uuid, ?::text[], ?::real[])", [
-      productId,
-      textArrayLiteral(evidence.map((item) => item.tag)),
-      numberArrayLiteral(evidence.map((item) => item.confidence)),
-    ]);
   }
 
   async findSimilar(query: WeightedQuery, stats: TagStats, options: SimilarityOptions): Promise<ScoredProduct[]> {

@@ -2,11 +2,11 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Product } from "../../src/catalog/product.entity.js";
 import { ProductRepository } from "../../src/catalog/product-repository.js";
-import { SimilarityRepository } from "../../src/search/similarity-repository.js";
 import { TextSearchRepository } from "../../src/search/text-search.js";
 import { migrate } from "../../src/db/orm.js";
 import { migrateDownThrough } from "../support/migrate-down.js";
 import { createMigratedOrm } from "../support/test-database.js";
+import { PhotoFeaturesRepository } from "../../src/catalog/photo-features-repository.js";
 
 /** product.caption in full-text search (the caption migration's trigger), and that migration's way back. */
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const product = new Product("https://shop.example/products/item-42");
   await em.persist(product).flush();
   productId = product.id;
-  await new SimilarityRepository(em).setProductTags(productId, [
+  await new PhotoFeaturesRepository(em).setProductTags(productId, [
     { tag: "color:orange", confidence: 1 },
     { tag: "object:vase", confidence: 1 },
   ]);

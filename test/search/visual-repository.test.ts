@@ -9,6 +9,7 @@ import { VisualListCache } from "../../src/search/visual-list-cache.js";
 import { VisualRepository, type VisualFilters } from "../../src/search/visual-repository.js";
 import { seededRandom } from "../support/seeded-random.js";
 import { createMigratedOrm } from "../support/test-database.js";
+import { PhotoFeaturesRepository } from "../../src/catalog/photo-features-repository.js";
 
 /**
  * Visual neighbours in SQL (cube parts, exact scan and IVF lists) against a
@@ -55,7 +56,7 @@ beforeAll(async () => {
        values (?, ?, ?, 'image/png', 10, 10, 100, ?, '{}', ?)`,
       [photoId, product.id, `${photoId}.png`, createHash("sha256").update(photoId).digest("hex"), product.createdAt.toISOString()],
     );
-    if (product.red) await new SimilarityRepository(em).setProductTags(product.id, [{ tag: "color:red", confidence: 1 }]);
+    if (product.red) await new PhotoFeaturesRepository(em).setProductTags(product.id, [{ tag: "color:red", confidence: 1 }]);
     await new VisualRepository(em, MODEL).saveEmbedding(photoId, product.id, { model: MODEL.id, vector: product.vector });
   }
 });

@@ -9,6 +9,7 @@ import { migrate } from "../../src/db/orm.js";
 import { migrateDownThrough } from "../support/migrate-down.js";
 import { createMigratedOrm } from "../support/test-database.js";
 import { seededRandom } from "../support/seeded-random.js";
+import { PhotoFeaturesRepository } from "../../src/catalog/photo-features-repository.js";
 
 /**
  * The exact top-k (SimilarityRepository.rank: planned guesses, and the
@@ -51,7 +52,7 @@ beforeAll(async () => {
   for (const product of catalogue) {
     await em.execute("insert into product (id, source_url, created_at) values (?, ?, ?)", [product.id, `https://shop.example/${product.id}`, product.createdAt.toISOString()]);
     const evidence = [...product.tags].map(([tag, confidence]) => ({ tag, confidence })).sort((a, b) => (a.tag < b.tag ? -1 : 1));
-    await new SimilarityRepository(em).setProductTags(product.id, evidence);
+    await new PhotoFeaturesRepository(em).setProductTags(product.id, evidence);
   }
   await em.execute("analyze");
 });
@@ -185,12 +186,12 @@ describe("weighted tag similarity", () => {
     const before = await count("object:thing0");
     const products = (await new SimilarityRepository(em).tagStats([])).productCount;
     await em.execute("insert into product (id, source_url, created_at) values (?, ?, now())", [id, `https://shop.example/stats/${id}`]);
-    await new SimilarityRepository(em).setProductTags(id, [{ tag: "object:thing0", confidence: 1 }, { tag: "text:once", confidence: 1 }]);
+    await new PhotoFeaturesRepository(em).setProductTags(id, [{ tag: "object:thing0", confidence: 1 }, { tag: "text:once", confidence: 1 }]);
     expect(await count("object:thing0")).toBe(before + 1);
     const mean = async (tag: string) => (await new SimilarityRepository(em).tagStats([tag])).meanConfidence(tag);
     expect(await mean("text:once")).toBe(1);
     expect((await new SimilarityRepository(em).tagStats([])).productCount).toBe(products + 1);
-    await new SimilarityRepository(em).setProductTags(id, [{ tag: "text:once", confidence: 0.5 }]);
+    await new PhotoFeaturesRepository(em).setProductTags(id, [{ tag: "text:once", confidence: 0.5 }]);
     expect(await count("object:thing0")).toBe(before);
     expect(await mean("text:once")).toBe(0.5); // an update of the confidence counts too
     await em.execute("delete from product where id = ?", [id]);
@@ -203,7 +204,7 @@ describe("weighted tag similarity", () => {
     const odd = [`text:say "hi"`, "text:a,b", "text:{x}", "text:back\\slash", "text:it's"];
     const id = randomUUID();
     await em.execute("insert into product (id, source_url, created_at) values (?, 'https://shop.example/odd', now())", [id]);
-    await new SimilarityRepository(em).setProductTags(id, odd.map((tag) => ({ tag, confidence: 1 })));
+    await new PhotoFeaturesRepository(em).setProductTags(id, odd.map((tag) => ({ tag, confidence: 1 })));
     for (const tag of odd) {
       const repository = new SimilarityRepository(orm.em.fork());
       const stats = await repository.tagStats([tag]);
