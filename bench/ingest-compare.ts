@@ -10,7 +10,7 @@
  * BENCH_INGEST_ONLY=baseline|compared runs one side alone.
  */
 import { spawn } from "node:child_process";
-import { startS3Server, type S3Server } from "../test/support/s3-server.js";
+import { s3StorageEnv, startS3Server, type S3Server } from "../test/support/s3-server.js";
 
 interface IngestResult {
   photosPerSecond: number;
@@ -34,16 +34,7 @@ const COMPARISONS: Record<string, { baseline: Side; compared: Side; target: numb
       label: "S3-compatible server",
       env: async () => {
         started.s3 ??= await startS3Server({ buckets: [BUCKET] });
-        const s3 = started.s3;
-        return {
-          STORAGE: "s3",
-          S3_BUCKET: BUCKET,
-          S3_PREFIX: `run-${Date.now()}/`,
-          S3_ENDPOINT: s3.endpoint,
-          S3_ACCESS_KEY_ID: s3.accessKeyId,
-          S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-          S3_FORCE_PATH_STYLE: "true",
-        };
+        return s3StorageEnv(started.s3, BUCKET, `run-${Date.now()}/`);
       },
     },
     target: 0.9,

@@ -6,7 +6,7 @@ import type { PhotoStorage } from "../../src/media/storage/photo-storage.js";
 import { solidPng } from "./../support/images.js";
 import { pixelAnalysers } from "../support/pixel-analysers.js";
 import { waitForAnalysis } from "../support/products.js";
-import { startS3Server, type S3Server } from "../support/s3-server.js";
+import { s3StorageEnv, startS3Server, type S3Server } from "../support/s3-server.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 import { createTestDatabase } from "../support/test-database.js";
 
@@ -34,16 +34,7 @@ afterAll(async () => {
 });
 
 function s3Env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    STORAGE: "s3",
-    S3_BUCKET: BUCKET,
-    S3_PREFIX: `run-${Date.now()}/`,
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY_ID: s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_FORCE_PATH_STYLE: "true",
-    ...extra,
-  };
+  return { ...s3StorageEnv(s3, BUCKET, `run-${Date.now()}/`), ...extra };
 }
 
 function bucketOf(env: Record<string, string>): S3PhotoStorage {
@@ -174,7 +165,7 @@ describe("S3 storage", () => {
 
   it("refuses an upload with STORAGE_UNAVAILABLE while storage is down, and writes no row and leaves no scratch file", async () => {
     const own = await startS3Server({ buckets: [BUCKET] });
-    const settings = { ...s3Env(), S3_ENDPOINT: own.endpoint, S3_ACCESS_KEY_ID: own.accessKeyId, S3_SECRET_ACCESS_KEY: own.secretAccessKey };
+    const settings = s3StorageEnv(own, BUCKET, "outage/");
     const api = await startTestApp(settings, pixelAnalysers());
     try {
       await own.stop();

@@ -8,7 +8,7 @@ import { startChatCompletionsServer, type ChatCompletionsServer } from "../suppo
 import { GraphQLClient } from "../support/graphql-client.js";
 import { features, sha256, solidPng } from "../support/images.js";
 import { sample } from "../support/metrics.js";
-import { startS3Server, type S3Server } from "../support/s3-server.js";
+import { s3StorageEnv, startS3Server, type S3Server } from "../support/s3-server.js";
 import { subscribe, subscriptionsClient } from "../support/subscriptions.js";
 import { createTestDatabase } from "../support/test-database.js";
 
@@ -40,13 +40,7 @@ beforeAll(async () => {
   [database, s3, llm] = await Promise.all([createTestDatabase(), startS3Server({ buckets: [BUCKET] }), startChatCompletionsServer()]);
   const shared = {
     DATABASE_URL: database.url,
-    STORAGE: "s3",
-    S3_BUCKET: BUCKET,
-    S3_PREFIX: "shop/",
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY_ID: s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_FORCE_PATH_STYLE: "true",
+    ...s3StorageEnv(s3, BUCKET, "shop/"),
     TAGGER: "openai",
     OPENAI_BASE_URL: llm.baseUrl,
     OPENAI_MAX_RETRIES: "0",
@@ -54,7 +48,7 @@ beforeAll(async () => {
     VISUAL_SEARCH: "false",
     LOCAL_TAGGER_PRELOAD: "false",
     // A job whose worker died is handed to another once it expires.
-    ANALYSIS_JOB_EXPIRE_SECONDS: "6",
+    ANALYSIS_JOB_EXPIRE_SECONDS: "15",
     ANALYSIS_RETRY_DELAY_SECONDS: "1",
     JOB_MAINTENANCE_SECONDS: "1",
   };

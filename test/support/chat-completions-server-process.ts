@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { ReceivedRequest, ScriptedReply } from "./chat-completions-server.js";
+import { readAnnouncedPort } from "./child-port.js";
 
 export type { ReceivedRequest, ScriptedReply };
 
@@ -34,7 +34,6 @@ export interface ChatCompletionsServer {
 const SERVER_ENTRY = fileURLToPath(new URL("./chat-completions-server.ts", import.meta.url));
 // The repository root, so that `--import tsx` resolves from its node_modules.
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const START_TIMEOUT_MS = 15_000;
 
 export async function startChatCompletionsServer(): Promise<ChatCompletionsServer> {
   // stdin stays an open pipe: the server exits when it closes, so it cannot outlive us.
@@ -43,7 +42,7 @@ export async function startChatCompletionsServer(): Promise<ChatCompletionsServe
     stdio: ["pipe", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const port = await readPort(child.stdout, exited).catch((error: unknown) => {
+  const port = await readAnnouncedPort(child.stdout, exited, "chat-completions server").catch((error: unknown) => {
     child.kill();
     throw error;
   });
@@ -74,36 +73,4 @@ export async function startChatCompletionsServer(): Promise<ChatCompletionsServe
       await exited;
     },
   };
-}
-
-async function readPort(stdout: NodeJS.ReadableStream, exited: Promise<void>): Promise<number> {
-  const lines = createInterface({ input: stdout });
-  let timer: NodeJS.Timeout | undefined;
-  const firstPortLine = (async () => {
-    for await (const line of lines) {
-      const port = parsePortLine(line);
-      if (port !== null) return port;
-    }
-    throw new Error("chat-completions server closed its stdout before printing a port");
-  })();
-  const failed = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("chat-completions server did not start in time")), START_TIMEOUT_MS);
-    void exited.then(() => reject(new Error("chat-completions server exited before printing a port")));
-  });
-  try {
-    return await Promise.race([firstPortLine, failed]);
-  } finally {
-    clearTimeout(timer);
-    lines.close();
-  }
-}
-
-function parsePortLine(line: string): number | null {
-  try {
-    const value: unknown = JSON.parse(line);
-    if (typeof value === "object" && value !== null && "port" in value && typeof value.port === "number") return value.port;
-  } catch {
-    // Not the port line; the server prints nothing else, but be lenient.
-  }
-  return null;
 }

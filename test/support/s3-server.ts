@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { readAnnouncedPort } from "./child-port.js";
 
 /**
  * A running S3-compatible server (s3rver in a child process, real HTTP, real
@@ -33,7 +33,6 @@ export interface S3Server {
 const SERVER_ENTRY = fileURLToPath(new URL("./s3-server-process.mjs", import.meta.url));
 // The repository root, so that the script resolves s3rver from its node_modules.
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const START_TIMEOUT_MS = 15_000;
 
 export async function startS3Server(options: { buckets?: string[] } = {}): Promise<S3Server> {
   const directory = await mkdtemp(path.join(tmpdir(), "lookalike-test-s3-"));
@@ -60,7 +59,7 @@ export async function startS3Server(options: { buckets?: string[] } = {}): Promi
     await rm(directory, { recursive: true, force: true });
   };
   try {
-    const port = await readPort(child.stdout, exited);
+    const port = await readAnnouncedPort(child.stdout, exited, "s3 server");
     child.stdout.resume(); // nothing more is expected, but a full pipe must never block the server
     return { endpoint: `http://127.0.0.1:${port}`, accessKeyId, secretAccessKey, stop };
   } catch (error) {
@@ -69,34 +68,16 @@ export async function startS3Server(options: { buckets?: string[] } = {}): Promi
   }
 }
 
-async function readPort(stdout: NodeJS.ReadableStream, exited: Promise<void>): Promise<number> {
-  const lines = createInterface({ input: stdout });
-  let timer: NodeJS.Timeout | undefined;
-  const firstPortLine = (async () => {
-    for await (const line of lines) {
-      const port = parsePortLine(line);
-      if (port !== null) return port;
-    }
-    throw new Error("s3 server closed its stdout before printing a port");
-  })();
-  const failed = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("s3 server did not start in time")), START_TIMEOUT_MS);
-    void exited.then(() => reject(new Error("s3 server exited before printing a port")));
-  });
-  try {
-    return await Promise.race([firstPortLine, failed]);
-  } finally {
-    clearTimeout(timer);
-    lines.close();
-  }
-}
-
-function parsePortLine(line: string): number | null {
-  try {
-    const value: unknown = JSON.parse(line);
-    if (typeof value === "object" && value !== null && "port" in value && typeof value.port === "number") return value.port;
-  } catch {
-    // Not the port line; be lenient about anything else on stdout.
-  }
-  return null;
+/** The app's settings (STORAGE=s3) for a bucket of this server, under a key prefix. */
+export function s3StorageEnv(server: S3Server, bucket: string, prefix: string): Record<string, string> {
+  return {
+    STORAGE: "s3",
+    S3_BUCKET: bucket,
+    S3_PREFIX: prefix,
+    S3_ENDPOINT: server.endpoint,
+    S3_ACCESS_KEY_ID: server.accessKeyId,
+    S3_SECRET_ACCESS_KEY: server.secretAccessKey,
+    // The endpoint is an IP address: there is no host name to put a bucket in.
+    S3_FORCE_PATH_STYLE: "true",
+  };
 }
