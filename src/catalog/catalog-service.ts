@@ -4,6 +4,7 @@ import { TaggerUnavailableError } from "../analysis/errors.js";
 import { STAGE } from "../analysis/progress.js";
 import type { Tagger } from "../analysis/tagger.js";
 import type { EventBus } from "../jobs/event-bus.js";
+import { topics } from "../jobs/analysis-events.js";
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import { receiveImage, type IncomingFile, type IntakeLimits } from "../media/image-intake.js";
 import type { IncomingFiles } from "../media/incoming-files.js";
@@ -25,7 +26,7 @@ export interface CatalogDependencies {
   incoming: IncomingFiles;
   tagger: Tagger;
   limits: IntakeLimits & { taggerTimeoutMs: number };
-  jobs: { enqueue(analysisId: string): Promise<void> };
+  jobs: { enqueue(analysisId: string): Promise<void>; cancel(analysisIds: readonly string[]): Promise<void> };
   bus: EventBus;
   logger: Pick<Logger, "warn">;
   /** Photos whose perceptual hashes differ in at most this many bits are near duplicates. */
@@ -141,6 +142,28 @@ export class CatalogService {
     await this.deps.repository.flush();
     await this.enqueue(analysis.id);
     return product;
+  }
+
+  /**
+   * Removes a product: its rows at once (one statement), then its queued
+   * analyses and its stored photos, and tells subscribers. A process that
+   * dies before its photos are removed leaves them to the stored-photo sweep
+   * (jobs/stored-photo-sweep.ts); a job already running finds no analysis.
+   */
+  async deleteProduct(id: string): Promise<string> {
+    const productId = parseId(id, "product");
+    const removed = await this.deps.repository.deleteProduct(productId);
+    if (!removed) throw new NotFoundError(`No product has the id ${id}.`, { id });
+    await this.deps.jobs.cancel(removed.analysisIds).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, productId }, "could not drop the deleted product's queued analyses; they will find it gone");
+    });
+    for (const key of removed.storageKeys) {
+      await this.deps.storage.remove(key).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, productId, key }, "could not remove a deleted product's photo now; the stored-photo sweep will");
+      });
+    }
+    await this.deps.bus.publish(topics.productRemoved, { productId });
+    return productId;
   }
 
   /** A lost enqueue is not lost work: the sweep re-sends analyses left PENDING. */

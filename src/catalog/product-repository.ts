@@ -123,6 +123,23 @@ export class ProductRepository {
     return rows.map((row) => row.id);
   }
 
+  /**
+   * Deletes a product in one statement: its photos, analyses, tags and
+   * vectors follow by cascade, the tag statistics by trigger. Says what it
+   * had stored and queued, read in the same snapshot; null when there was no
+   * such product.
+   */
+  async deleteProduct(productId: string): Promise<{ storageKeys: string[]; analysisIds: string[] } | null> {
+    const [row] = await this.em.execute<Array<{ deleted: number; storage_keys: string[]; analysis_ids: string[] }>>(
+      `with photos as (select storage_key from photo where product_id = ?::uuid),
+            analyses as (select id::text from analysis where product_id = ?::uuid),
+            gone as (delete from product where id = ?::uuid returning id)
+       select (select count(*) from gone)::int as deleted, array(select storage_key from photos) as storage_keys, array(select id from analyses) as analysis_ids`,
+      [productId, productId, productId],
+    );
+    return row && row.deleted > 0 ? { storageKeys: row.storage_keys, analysisIds: row.analysis_ids } : null;
+  }
+
   /** Which of these storage keys a photo row names (for the sweep of stored photos left by a crash). */
   async storedKeysAmong(keys: readonly string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();

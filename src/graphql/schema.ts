@@ -7,6 +7,7 @@ import { assertEveryOperationHasScope } from "./auth/requires-scope.js";
 import { RetryAnalysisResolver } from "./analysis/retry-analysis.resolver.js";
 import { PhotoResolver } from "./photo/photo.resolver.js";
 import { AddProductResolver } from "./product/add-product.resolver.js";
+import { DeleteProductResolver } from "./product/delete-product.resolver.js";
 import { ProductResolver } from "./product/product.resolver.js";
 import { FindSimilarProductsResolver } from "./search/find-similar-products.resolver.js";
 import { SearchResolver } from "./search/search.resolver.js";
@@ -14,6 +15,7 @@ import { SearchResolver } from "./search/search.resolver.js";
 export const resolvers = [
   ProductResolver,
   AddProductResolver,
+  DeleteProductResolver,
   PhotoResolver,
   FindSimilarProductsResolver,
   SearchResolver,

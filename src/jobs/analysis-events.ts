@@ -6,6 +6,7 @@ export const topics = {
   productAnalysis: (productId: string) => `analysis:${productId}`,
   queryAnalysis: (requestId: string) => `request:${requestId}`,
   productReady: "product-ready",
+  productRemoved: "product-removed",
 };
 
 /** The event clients see for the current state of a product's analysis. */

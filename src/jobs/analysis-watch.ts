@@ -49,6 +49,10 @@ export class AnalysisWatch {
     return eventStream<{ productId: string }>({ listen: (push) => this.listen(topics.productReady, push) });
   }
 
+  watchRemovedProducts(): Promise<AsyncIterableIterator<{ productId: string }>> {
+    return eventStream<{ productId: string }>({ listen: (push) => this.listen(topics.productRemoved, push) });
+  }
+
   private listen<T>(topic: string, push: (event: T) => void): () => void {
     return this.bus.subscribe(topic, (payload) => push(payload as T));
   }

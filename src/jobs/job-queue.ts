@@ -75,6 +75,18 @@ export class AnalysisJobQueue {
     for (const id of this.localWorkers) this.boss.notifyWorker(id);
   }
 
+  /**
+   * Drops the queued (not yet running) jobs of these analyses: their product
+   * is gone. A job already running finds its analysis gone and ends.
+   */
+  async cancel(analysisIds: readonly string[]): Promise<void> {
+    if (analysisIds.length === 0) return;
+    await this.boss.getDb().executeSql(`delete from ${SCHEMA}.job where name = $1 and state < 'active' and data->>'analysisId' = any($2::text[])`, [
+      QUEUE,
+      analysisIds,
+    ]);
+  }
+
   /** Starts `concurrency` workers in this process. */
   async work(concurrency: number, handler: JobHandler): Promise<void> {
     for (let index = 0; index < concurrency; index += 1) {

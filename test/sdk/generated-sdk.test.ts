@@ -21,15 +21,16 @@ describe("the generated SDK (src/sdk/generated)", () => {
   it("types every operation the SDK promises", async () => {
     const sdk = await readFile("src/sdk/generated/graphql.ts", "utf8");
     const operations = [
-      ...["AddProductMutation", "FindSimilarProductsMutation", "RetryAnalysisMutation"],
-      ...["SearchQuery", "ProductQuery", "PhotoQuery", "ProductsQuery"],
-      ...["AnalysisProgressSubscription", "ProductAddedSubscription"],
+      ...["AddProductMutation", "FindSimilarProductsMutation", "RetryAnalysisMutation", "DeleteProductMutation"],
+      ...["SearchQuery", "ProductQuery", "ProductByExternalIdQuery", "PhotoQuery", "ProductsQuery"],
+      ...["AnalysisProgressSubscription", "ProductAddedSubscription", "ProductRemovedSubscription"],
     ];
     for (const operation of operations) {
       expect(sdk).toContain(`export type ${operation} =`);
       expect(sdk).toContain(`export type ${operation}Variables =`);
     }
-    expect(sdk).toMatch(/export type AddProductMutationVariables = Exact<\{\s*sourceUrl: string;\s*image: Blob;\s*\}>/);
+    // The shop's details are optional: a client that sends only sourceUrl and image still type-checks.
+    expect(sdk).toMatch(/export type AddProductMutationVariables = Exact<\{\s*sourceUrl: string;\s*image: Blob;\s*externalId\?: [^;]+;\s*title\?: [^;]+;\s*attributes\?: [^;]+;\s*\}>/);
   });
 
   it("imports no server code", async () => {

@@ -38,6 +38,15 @@ export class AnalysisProgressResolver {
   productAdded(@Root() event: { productId: string }, @Ctx() ctx: RequestContext): Promise<Product> {
     return ctx.loaders.productById.load(event.productId);
   }
+
+  @RequiresScope("read")
+  @Subscription(() => ID, {
+    description: "The ids of products as they are deleted (deleteProduct), from any API process.",
+    subscribe: ({ context }) => (context as RequestContext).analysis.watchRemovedProducts(),
+  })
+  productRemoved(@Root() event: { productId: string }): string {
+    return event.productId;
+  }
 }
 
 function watch(args: ProgressArgs, context: RequestContext) {

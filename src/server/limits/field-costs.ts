@@ -14,6 +14,8 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   // Stores a photo and queues its analysis.
   "Mutation.addProduct": 20,
   "Mutation.retryAnalysis": 10,
+  // Deletes rows, queued jobs and stored files.
+  "Mutation.deleteProduct": 10,
   // Counts over the photo table.
   "Query.visualIndex": 5,
 };
