@@ -13,7 +13,7 @@ import type { PhotoStorage } from "../media/storage/photo-storage.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { Analysis } from "./analysis.entity.js";
 import { AnalysisNotRetryableError, DuplicateExternalIdError, DuplicateImageError, DuplicateSourceUrlError } from "./errors.js";
-import { parseProductDetails, type ProductDetails, type ProductDetailsInput } from "./product-details.js";
+import { parseProductChange, parseProductDetails, type ProductChangeInput, type ProductDetails, type ProductDetailsInput } from "./product-details.js";
 import { Photo } from "./photo.entity.js";
 import { Product } from "./product.entity.js";
 import type { NearDuplicate, ProductRepository } from "./product-repository.js";
@@ -145,6 +145,29 @@ export class CatalogService {
   }
 
   /**
+   * Changes a product's page, SKU, title or attributes (the search document
+   * follows by trigger). A sourceUrl or externalId another product has gets
+   * the codes addProduct gives; nothing is changed then.
+   */
+  async updateProduct(id: string, input: ProductChangeInput): Promise<Product> {
+    const product = await this.product(id);
+    const change = parseProductChange(input, parseSourceUrl);
+    if (change.sourceUrl !== undefined && change.sourceUrl !== product.sourceUrl) await this.assertSourceUrlFree(change.sourceUrl);
+    if (change.externalId !== undefined && change.externalId !== product.externalId) await this.assertExternalIdFree(change.externalId);
+    Object.assign(product, change);
+    try {
+      await this.deps.repository.flush();
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      // A concurrent change won the race past the checks above: explain it as they would have.
+      await this.assertSourceUrlFree(product.sourceUrl, product.id);
+      await this.assertExternalIdFree(product.externalId, product.id);
+      throw error;
+    }
+    return product;
+  }
+
+  /**
    * Removes a product: its rows at once (one statement), then its queued
    * analyses and its stored photos, and tells subscribers. A process that
    * dies before its photos are removed leaves them to the stored-photo sweep
@@ -173,15 +196,15 @@ export class CatalogService {
     });
   }
 
-  private async assertExternalIdFree(externalId: string | null): Promise<void> {
+  private async assertExternalIdFree(externalId: string | null, except: string | null = null): Promise<void> {
     if (externalId === null) return;
     const existing = await this.deps.repository.findByExternalId(externalId);
-    if (existing) throw new DuplicateExternalIdError(`A product with externalId ${externalId} already exists.`, { existingProductId: existing.id });
+    if (existing && existing.id !== except) throw new DuplicateExternalIdError(`A product with externalId ${externalId} already exists.`, { existingProductId: existing.id });
   }
 
-  private async assertSourceUrlFree(sourceUrl: string): Promise<void> {
+  private async assertSourceUrlFree(sourceUrl: string, except: string | null = null): Promise<void> {
     const existing = await this.deps.repository.findBySourceUrl(sourceUrl);
-    if (existing) throw duplicateSourceUrl(sourceUrl, existing.id);
+    if (existing && existing.id !== except) throw duplicateSourceUrl(sourceUrl, existing.id);
   }
 
   /** The same file is never stored twice, whatever it is called and wherever it comes from. */

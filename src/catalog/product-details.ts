@@ -7,6 +7,11 @@ export interface ProductDetailsInput {
   attributes?: ReadonlyArray<{ name: string; value: string }> | null;
 }
 
+/** A change to a product: a field left out stays as it is; null clears it (attributes: null or [] clears them all). */
+export interface ProductChangeInput extends ProductDetailsInput {
+  sourceUrl?: string | null;
+}
+
 export interface ProductDetails {
   externalId: string | null;
   title: string | null;
@@ -29,6 +34,17 @@ export function parseProductDetails(input: ProductDetailsInput): ProductDetails 
     title: text(input.title, "title", DETAIL_LIMITS.title),
     attributes: parseAttributes(input.attributes ?? []),
   };
+}
+
+/** The fields a change sets, checked; those left out are absent. */
+export function parseProductChange(input: ProductChangeInput, parseUrl: (raw: string) => string): Partial<ProductDetails & { sourceUrl: string }> {
+  const change: Partial<ProductDetails & { sourceUrl: string }> = {};
+  if (input.sourceUrl === null) throw new BadUserInputError("A product always has a sourceUrl; it cannot be cleared.", { argument: "sourceUrl" });
+  if (input.sourceUrl !== undefined) change.sourceUrl = parseUrl(input.sourceUrl);
+  if (input.externalId !== undefined) change.externalId = text(input.externalId, "externalId", DETAIL_LIMITS.externalId);
+  if (input.title !== undefined) change.title = text(input.title, "title", DETAIL_LIMITS.title);
+  if (input.attributes !== undefined) change.attributes = parseAttributes(input.attributes ?? []);
+  return change;
 }
 
 /** Attributes as a filter asks for them: the same checks, so a filter can match what can be stored. */

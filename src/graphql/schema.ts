@@ -8,6 +8,7 @@ import { RetryAnalysisResolver } from "./analysis/retry-analysis.resolver.js";
 import { PhotoResolver } from "./photo/photo.resolver.js";
 import { AddProductResolver } from "./product/add-product.resolver.js";
 import { DeleteProductResolver } from "./product/delete-product.resolver.js";
+import { UpdateProductResolver } from "./product/update-product.resolver.js";
 import { ProductResolver } from "./product/product.resolver.js";
 import { FindSimilarProductsResolver } from "./search/find-similar-products.resolver.js";
 import { SearchResolver } from "./search/search.resolver.js";
@@ -16,6 +17,7 @@ export const resolvers = [
   ProductResolver,
   AddProductResolver,
   DeleteProductResolver,
+  UpdateProductResolver,
   PhotoResolver,
   FindSimilarProductsResolver,
   SearchResolver,

@@ -93,3 +93,51 @@ describe("product details", () => {
     expect((await api.client.query(BY_EXTERNAL_ID, { externalId: "no-such-sku" })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
   });
 });
+
+const UPDATE = /* GraphQL */ `
+  mutation ($id: ID!, $input: UpdateProductInput!) {
+    updateProduct(id: $id, input: $input) { id sourceUrl externalId title attributes { name value } }
+  }`;
+
+describe("updateProduct", () => {
+  it("changes only the fields given, clears with null, and search follows the new title", async () => {
+    const added = await add({ externalId: "SKU-u1", title: "Old name", attributes: [{ name: "brand", value: "acme" }] });
+    const id = added.data!.addProduct.id;
+    await waitForAnalysis(api.client, id);
+    const renamed = await api.client.query<{ updateProduct: Record<string, unknown> }>(UPDATE, { id, input: { title: "Walnut bookshelf" } });
+    expect(renamed.errors, JSON.stringify(renamed.errors)).toBeUndefined();
+    expect(renamed.data!.updateProduct).toMatchObject({ externalId: "SKU-u1", title: "Walnut bookshelf", attributes: [{ name: "brand", value: "acme" }] });
+    const found = await api.client.query<{ search: Array<{ product: { id: string } }> }>(`{ search(query: "walnut") { product { id } } }`);
+    expect(found.data!.search.map((match) => match.product.id)).toEqual([id]);
+    expect((await api.client.query<{ search: unknown[] }>(`{ search(query: "old name") { product { id } } }`)).data!.search).toEqual([]);
+
+    const moved = await api.client.query<{ updateProduct: Record<string, unknown> }>(UPDATE, {
+      id,
+      input: { sourceUrl: "https://shop.example/moved", externalId: null, attributes: [] },
+    });
+    expect(moved.data!.updateProduct).toMatchObject({ sourceUrl: "https://shop.example/moved", externalId: null, title: "Walnut bookshelf", attributes: [] });
+    expect((await api.client.query(BY_EXTERNAL_ID, { externalId: "SKU-u1" })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+
+  it("refuses a sourceUrl or externalId another product has, with the codes addProduct gives, and changes nothing", async () => {
+    const first = (await add({ externalId: "SKU-a" })).data!.addProduct;
+    const second = (await add({ externalId: "SKU-b" })).data!.addProduct;
+    const [firstRow] = await api.sql<{ source_url: string }>("select source_url from product where id = $1", [first.id]);
+    const sameUrl = await api.client.query(UPDATE, { id: second.id, input: { sourceUrl: firstRow!.source_url, title: "changed" } });
+    expect(sameUrl.errors?.[0]?.extensions).toMatchObject({ code: "DUPLICATE_SOURCE_URL", existingProductId: first.id });
+    const sameSku = await api.client.query(UPDATE, { id: second.id, input: { externalId: "SKU-a", title: "changed" } });
+    expect(sameSku.errors?.[0]?.extensions).toMatchObject({ code: "DUPLICATE_EXTERNAL_ID", existingProductId: first.id });
+    const [after] = await api.sql<{ external_id: string; title: string | null }>("select external_id, title from product where id = $1", [second.id]);
+    expect(after).toEqual({ external_id: "SKU-b", title: null });
+    // Its own values are no conflict.
+    expect((await api.client.query(UPDATE, { id: second.id, input: { externalId: "SKU-b" } })).errors).toBeUndefined();
+  });
+
+  it("answers NOT_FOUND for no such product, and BAD_USER_INPUT for a cleared sourceUrl or a bad value", async () => {
+    const id = (await add({})).data!.addProduct.id;
+    expect((await api.client.query(UPDATE, { id: "00000000-0000-4000-8000-000000000000", input: { title: "x" } })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    expect((await api.client.query(UPDATE, { id, input: { sourceUrl: null } })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect((await api.client.query(UPDATE, { id, input: { sourceUrl: "ftp://shop.example/x" } })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect((await api.client.query(UPDATE, { id, input: { title: "x".repeat(501) } })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+});
