@@ -10,6 +10,7 @@ import { AnalysisRunner } from "./jobs/analysis-runner.js";
 import { AnalysisWatch } from "./jobs/analysis-watch.js";
 import { CatalogService } from "./catalog/catalog-service.js";
 import { ProductRepository } from "./catalog/product-repository.js";
+import { PhotoFeaturesRepository } from "./catalog/photo-features-repository.js";
 import { SimilarityRepository } from "./search/similarity-repository.js";
 import { SimilarityService } from "./search/similarity-service.js";
 import { TextSearchRepository } from "./search/text-search.js";
@@ -134,6 +135,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     const createCatalog = (em: EntityManager) =>
       new CatalogService({
         repository: new ProductRepository(em),
+        features: new PhotoFeaturesRepository(em),
         storage,
         incoming,
         tagger,

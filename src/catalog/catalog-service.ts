@@ -6,22 +6,25 @@ import type { Tagger } from "../analysis/tagger.js";
 import type { EventBus } from "../jobs/event-bus.js";
 import { topics } from "../jobs/analysis-events.js";
 import { BadUserInputError, NotFoundError } from "../errors.js";
-import { receiveImage, type IncomingFile, type IntakeLimits } from "../media/image-intake.js";
+import { receiveImage, type IncomingFile, type IntakeLimits, type ReceivedImage } from "../media/image-intake.js";
 import type { IncomingFiles } from "../media/incoming-files.js";
 import { newPhotoKey } from "../media/storage/photo-key.js";
 import type { PhotoStorage } from "../media/storage/photo-storage.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { Analysis } from "./analysis.entity.js";
-import { AnalysisNotRetryableError, DuplicateExternalIdError, DuplicateImageError, DuplicateSourceUrlError } from "./errors.js";
+import { AnalysisNotRetryableError, LastPhotoError, DuplicateExternalIdError, DuplicateImageError, DuplicateSourceUrlError } from "./errors.js";
 import { parseProductChange, parseProductDetails, type ProductChangeInput, type ProductDetails, type ProductDetailsInput } from "./product-details.js";
 import { Photo } from "./photo.entity.js";
 import { Product } from "./product.entity.js";
 import type { NearDuplicate, ProductRepository } from "./product-repository.js";
 import { parseSourceUrl } from "./source-url.js";
+import type { PhotoFeaturesRepository } from "./photo-features-repository.js";
 import { parseId } from "./ids.js";
 
 export interface CatalogDependencies {
   repository: ProductRepository;
+  /** Writes of a photo's analysis results, and removals that change them. */
+  features: PhotoFeaturesRepository;
   storage: PhotoStorage;
   incoming: IncomingFiles;
   tagger: Tagger;
@@ -60,10 +63,56 @@ export class CatalogService {
     }
     await this.assertSourceUrlFree(sourceUrl);
     await this.assertExternalIdFree(details.externalId);
+    const product = Object.assign(new Product(sourceUrl), details);
+    await this.storePhoto(product, file, (image, error) => this.explainInsertFailure(error, sourceUrl, image.sha256, details));
+    return product;
+  }
+
+  /**
+   * Adds another photo to a product: stored and analysed like the first; the
+   * product's tags, caption and vectors then follow all its photos.
+   */
+  async addPhoto(productId: string, file: IncomingFile): Promise<Photo> {
+    const product = await this.product(productId);
+    if (!this.deps.tagger.configured) {
+      throw new TaggerUnavailableError("No image tagger is configured (TAGGER=none), so no photo can be analysed.");
+    }
+    return this.storePhoto(product, file, async (image, error) => {
+      if (!(error instanceof UniqueConstraintViolationException)) return error;
+      return this.assertImageNew(image.sha256).then(() => error, (duplicate: unknown) => duplicate);
+    });
+  }
+
+  /**
+   * Removes one of a product's photos: its rows (the product's tags and
+   * caption then follow the photos left), its queued analysis, then its
+   * stored file (the stored-photo sweep catches a crash in between). A
+   * product's last photo cannot be removed (LAST_PHOTO): delete the product.
+   */
+  async removePhoto(photoId: string): Promise<Product> {
+    const id = parseId(photoId, "photo");
+    const removed = await this.deps.features.removePhoto(id);
+    if (removed === null) throw new NotFoundError(`No photo has the id ${photoId}.`, { id: photoId });
+    if (removed === "last") throw new LastPhotoError("This is the product's only photo; delete the product instead.", { photoId });
+    await this.deps.jobs.cancel(removed.analysisIds).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, photoId }, "could not drop the removed photo's queued analysis; it will find the photo gone");
+    });
+    await this.deps.storage.remove(removed.storageKey).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, photoId }, "could not remove the photo's file now; the stored-photo sweep will");
+    });
+    return this.product(removed.productId);
+  }
+
+  /**
+   * Checks the upload, puts it into storage, writes its rows (the product's
+   * too when it is new) and queues its analysis. Rows that cannot be written
+   * take the stored photo away again, so storage and rows agree; the failure
+   * is explained by `explain` (a race past the early checks).
+   */
+  private async storePhoto(product: Product, file: IncomingFile, explain: (image: ReceivedImage, error: unknown) => Promise<unknown>): Promise<Photo> {
     const image = await receiveImage(file, this.deps.incoming, this.deps.limits);
     try {
       await this.assertImageNew(image.sha256);
-      const product = Object.assign(new Product(sourceUrl), details);
       const photo = Object.assign(new Photo(), {
         product,
         storageKey: newPhotoKey(image.extension),
@@ -78,13 +127,13 @@ export class CatalogService {
       analysis.stages = [{ stage: STAGE.received, progress: 0, at: analysis.createdAt.toISOString() }];
       await this.deps.storage.put(photo.storageKey, image.path, image.mimeType);
       try {
-        await this.deps.repository.insertProduct(product, photo, analysis);
+        await this.deps.repository.insertPhoto(photo, analysis);
       } catch (error) {
         await this.deps.storage.remove(photo.storageKey);
-        throw await this.explainInsertFailure(error, sourceUrl, image.sha256, details);
+        throw await explain(image, error);
       }
       await this.enqueue(analysis.id);
-      return product;
+      return photo;
     } finally {
       await image.discard();
     }

@@ -24,12 +24,41 @@ export class PhotoFeaturesRepository {
       const photo = await tx.findOneOrFail(Photo, { id: photoId });
       photo.features = features;
       await tx.flush();
-      const productId = photo.product.id;
-      const photos = await tx.find(Photo, { product: productId }, { orderBy: { createdAt: "asc", id: "asc" } });
-      await new PhotoFeaturesRepository(tx).setProductTags(productId, strongestEvidence(photos));
-      await new ProductRepository(tx).setCaption(productId, productCaption(photos));
+      await new PhotoFeaturesRepository(tx).followPhotos(photo.product.id);
       await alsoWrite?.(tx);
     });
+  }
+
+  /**
+   * Deletes one of a product's photos (its analysis and vector follow by
+   * cascade) and makes the product's tags and caption those of the photos
+   * left, in one transaction. The product's row is locked first, so two
+   * removals at once cannot take its last photo. Null when there is no such
+   * photo; "last" (nothing deleted) when it is the product's only one.
+   */
+  async removePhoto(photoId: string): Promise<{ productId: string; storageKey: string; analysisIds: string[] } | "last" | null> {
+    return this.em.transactional(async (tx) => {
+      const [locked] = await tx.execute<Array<{ id: string }>>("select id from product where id = (select product_id from photo where id = ?::uuid) for update", [photoId]);
+      if (!locked) return null;
+      const [photo] = await tx.execute<Array<{ storage_key: string; photos: number; analysis_ids: string[] }>>(
+        `select p.storage_key, (select count(*) from photo o where o.product_id = p.product_id)::int as photos,
+                array(select a.id::text from analysis a where a.photo_id = p.id) as analysis_ids
+         from photo p where p.id = ?::uuid`,
+        [photoId],
+      );
+      if (!photo) return null;
+      if (photo.photos <= 1) return "last";
+      await tx.execute("delete from photo where id = ?::uuid", [photoId]);
+      await new PhotoFeaturesRepository(tx).followPhotos(locked.id);
+      return { productId: locked.id, storageKey: photo.storage_key, analysisIds: photo.analysis_ids };
+    });
+  }
+
+  /** The product's tags and caption become those of its photos, as they are now. */
+  private async followPhotos(productId: string): Promise<void> {
+    const photos = await this.em.find(Photo, { product: productId }, { orderBy: { createdAt: "asc", id: "asc" } });
+    await this.setProductTags(productId, strongestEvidence(photos));
+    await new ProductRepository(this.em).setCaption(productId, productCaption(photos));
   }
 
   /** Replaces a product's tags (shown and indexed); the set_product_tags function keeps the tag statistics current. */

@@ -156,8 +156,9 @@ export class ProductRepository {
     await this.em.flush();
   }
 
-  async insertProduct(product: Product, photo: Photo, analysis: Analysis): Promise<void> {
-    this.em.persist(product).persist(photo).persist(analysis);
+  /** Writes a photo and its analysis, and its product when that is new: one transaction, all rows or none. */
+  async insertPhoto(photo: Photo, analysis: Analysis): Promise<void> {
+    this.em.persist(photo.product).persist(photo).persist(analysis);
     try {
       await this.em.flush(); // one transaction: all rows or none
     } catch (error) {

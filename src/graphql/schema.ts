@@ -6,6 +6,8 @@ import { ApiKeyResolver } from "./auth/api-key.resolver.js";
 import { assertEveryOperationHasScope } from "./auth/requires-scope.js";
 import { RetryAnalysisResolver } from "./analysis/retry-analysis.resolver.js";
 import { PhotoResolver } from "./photo/photo.resolver.js";
+import { AddPhotoResolver } from "./photo/add-photo.resolver.js";
+import { RemovePhotoResolver } from "./photo/remove-photo.resolver.js";
 import { AddProductResolver } from "./product/add-product.resolver.js";
 import { DeleteProductResolver } from "./product/delete-product.resolver.js";
 import { UpdateProductResolver } from "./product/update-product.resolver.js";
@@ -19,6 +21,8 @@ export const resolvers = [
   DeleteProductResolver,
   UpdateProductResolver,
   PhotoResolver,
+  AddPhotoResolver,
+  RemovePhotoResolver,
   FindSimilarProductsResolver,
   SearchResolver,
   RetryAnalysisResolver,

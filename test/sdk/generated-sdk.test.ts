@@ -21,7 +21,7 @@ describe("the generated SDK (src/sdk/generated)", () => {
   it("types every operation the SDK promises", async () => {
     const sdk = await readFile("src/sdk/generated/graphql.ts", "utf8");
     const operations = [
-      ...["AddProductMutation", "FindSimilarProductsMutation", "RetryAnalysisMutation", "DeleteProductMutation"],
+      ...["AddProductMutation", "FindSimilarProductsMutation", "RetryAnalysisMutation", "DeleteProductMutation", "UpdateProductMutation", "AddPhotoMutation", "RemovePhotoMutation"],
       ...["SearchQuery", "ProductQuery", "ProductByExternalIdQuery", "PhotoQuery", "ProductsQuery"],
       ...["AnalysisProgressSubscription", "ProductAddedSubscription", "ProductRemovedSubscription"],
     ];

@@ -13,6 +13,9 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   "Mutation.findSimilarProducts": 50,
   // Stores a photo and queues its analysis.
   "Mutation.addProduct": 20,
+  "Mutation.addPhoto": 20,
+  // Deletes rows and a stored file, and rewrites the product's tags.
+  "Mutation.removePhoto": 10,
   "Mutation.retryAnalysis": 10,
   // Deletes rows, queued jobs and stored files.
   "Mutation.deleteProduct": 10,

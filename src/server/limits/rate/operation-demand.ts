@@ -12,7 +12,7 @@ import {
  * Root fields that queue an analysis for the worker. Each counts against a
  * subject's pending analyses; startup checks that each names a real field.
  */
-export const QUEUEING_FIELDS: readonly string[] = ["Mutation.addProduct", "Mutation.retryAnalysis"];
+export const QUEUEING_FIELDS: readonly string[] = ["Mutation.addProduct", "Mutation.addPhoto", "Mutation.retryAnalysis"];
 
 /** The scalar of a multipart upload (graphql-upload-minimal). */
 const UPLOAD_TYPE = "Upload";
