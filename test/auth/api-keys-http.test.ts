@@ -59,6 +59,8 @@ const findSimilar = async (authorization: string | undefined) =>
     await fixtureUpload("coffee.png"),
   ]);
 const query = (text: string) => (authorization: string | undefined) => requestWith(endpoint, authorization, text);
+const addPhoto = async (authorization: string | undefined) =>
+  uploadWith(endpoint, authorization, `mutation ($image: Upload!) { addPhoto(productId: "${NO_SUCH_ID}", image: $image) { id } }`, { image: null }, [await photo()]);
 
 /** Every operation over HTTP and the scope it needs; the subscriptions are in api-keys-ws.test.ts. */
 const HTTP_OPERATIONS: Array<{ field: string; scope: Scope; send: (authorization: string | undefined) => Promise<AuthResponse> }> = [
@@ -71,11 +73,15 @@ const HTTP_OPERATIONS: Array<{ field: string; scope: Scope; send: (authorization
   { field: "Query.apiKeys", scope: "admin", send: query("{ apiKeys { id } }") },
   { field: "Mutation.addProduct", scope: "write", send: addProduct },
   { field: "Mutation.retryAnalysis", scope: "write", send: query(`mutation { retryAnalysis(productId: "${NO_SUCH_ID}") { id } }`) },
+  { field: "Mutation.addPhoto", scope: "write", send: addPhoto },
+  { field: "Mutation.removePhoto", scope: "write", send: query(`mutation { removePhoto(photoId: "${NO_SUCH_ID}") { id } }`) },
+  { field: "Mutation.updateProduct", scope: "write", send: query(`mutation { updateProduct(id: "${NO_SUCH_ID}", input: { title: "t" }) { id } }`) },
+  { field: "Mutation.deleteProduct", scope: "write", send: query(`mutation { deleteProduct(id: "${NO_SUCH_ID}") }`) },
   { field: "Mutation.findSimilarProducts", scope: "search", send: findSimilar },
   { field: "Mutation.createApiKey", scope: "admin", send: query(`mutation { createApiKey(name: "made-over-http", scopes: [READ]) { token } }`) },
   { field: "Mutation.revokeApiKey", scope: "admin", send: query(`mutation { revokeApiKey(id: "${NO_SUCH_ID}") { id } }`) },
 ];
-const SUBSCRIPTIONS = { "Subscription.analysisProgress": "read", "Subscription.productAdded": "read" };
+const SUBSCRIPTIONS = { "Subscription.analysisProgress": "read", "Subscription.productAdded": "read", "Subscription.productRemoved": "read" };
 
 function expectRefused(response: AuthResponse, code: "UNAUTHENTICATED" | "FORBIDDEN", extensions: Record<string, unknown> = {}) {
   expect(response.status).toBe(code === "UNAUTHENTICATED" ? 401 : 403);
