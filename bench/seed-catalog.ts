@@ -217,8 +217,8 @@ function idOf(tagIds: ReadonlyMap<string, number>, tag: string): number {
   return id;
 }
 
-/** What the skipped triggers would have kept: every tag's product count, and the catalogue's. */
-async function fillCounts(session: pg.Client): Promise<void> {
+/** What the skipped triggers would have kept: every tag's product count, and the catalogue's (also each shard's, shard-seed.ts). */
+export async function fillCounts(session: pg.Client): Promise<void> {
   await session.query(`
     update tag_stats s set product_count = counted.products, confidence_sum = counted.confidences
     from (select tag_id, count(*)::integer as products, sum(confidence) as confidences from product_tag group by tag_id) as counted

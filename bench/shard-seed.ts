@@ -4,6 +4,7 @@ import { CopyIn } from "./copy-in.js";
 import { dropIndexes } from "./deferred-indexes.js";
 import { timed } from "./latency.js";
 import { shardOf, shardOfBytes } from "./sharded-top-k.js";
+import { fillCounts } from "./seed-catalog.js";
 
 export interface ShardSeedStats {
   /** Products and product_tag rows each shard got. */
@@ -116,15 +117,6 @@ async function route(source: pg.Client, statement: string, idField: number, sink
     await Promise.all(sinks.map((sink) => sink.drain()));
   }
   if (rest) throw new Error(`${statement}: the output ended inside a row`);
-}
-
-/** What the skipped triggers would have kept, from the shard's own rows (as seed-catalog.ts fills the single database's). */
-async function fillCounts(session: pg.Client): Promise<void> {
-  await session.query(`
-    update tag_stats s set product_count = counted.products, confidence_sum = counted.confidences
-    from (select tag_id, count(*)::integer as products, sum(confidence) as confidences from product_tag group by tag_id) as counted
-    where s.id = counted.tag_id`);
-  await session.query("update catalog_stats set product_count = (select count(*) from product)");
 }
 
 /** Every shard holds only products whose ids hash to it, and all of them together are the single database's. */
