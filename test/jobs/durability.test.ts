@@ -94,6 +94,7 @@ describe("analysis jobs are durable", () => {
       expect(row).toEqual({ status: "READY", tags: ["object:clock"] });
     } finally {
       await second.stop();
+      await rm(api.uploadsDir, { recursive: true, force: true }); // api.stop() is not called: its app is stopped above
     }
   });
 });
