@@ -51,6 +51,30 @@ query Search($query: String!) {
     variables: JSON.stringify({ query: "red cup" }, null, 2),
   },
   {
+    query: `# Changes a product in place: paste its id (from the AddProduct tab) into the variables.
+# Fields left out stay as they are; null clears externalId or title; attributes replaces them all.
+# Add a second photo with addPhoto(productId, image), or take one away with removePhoto(photoId).
+mutation UpdateProduct($id: ID!, $input: UpdateProductInput!) {
+  updateProduct(id: $id, input: $input) {
+    id
+    sourceUrl
+    externalId
+    title
+    attributes { name value }
+  }
+}
+`,
+    variables: JSON.stringify({ id: "paste a product id", input: { externalId: "MUG-001", title: "Red ceramic mug", attributes: [{ name: "brand", value: "Acme" }] } }, null, 2),
+  },
+  {
+    query: `# Removes a product with its photos, analyses and tags (NOT_FOUND the second time).
+mutation DeleteProduct($id: ID!) {
+  deleteProduct(id: $id)
+}
+`,
+    variables: JSON.stringify({ id: "paste a product id" }, null, 2),
+  },
+  {
     query: `# Over graphql-ws, until you stop it: products arrive here as their analysis completes.
 # Run it, then add a product in the first tab.
 subscription ProductAdded {
