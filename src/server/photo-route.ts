@@ -16,8 +16,8 @@ const KEY = /^[0-9a-f]{2}\/[0-9a-f-]{36}\.[a-z0-9]{2,5}$/;
 export function photoRoute(storage: PhotoStorage): RequestHandler {
   return (request, response, next) => {
     if (request.method !== "GET" && request.method !== "HEAD") return next();
-    const key = decodeURIComponent(request.path.replace(/^\//, ""));
-    if (!KEY.test(key)) return void response.status(404).end();
+    const key = decodedKey(request.path);
+    if (key === null || !KEY.test(key)) return void response.status(404).end();
     serve(storage, key, request, response).catch(next);
   };
 }
@@ -54,6 +54,15 @@ async function serve(storage: PhotoStorage, key: string, request: Request, respo
     if (error instanceof RangeNotSatisfiableError) return unsatisfiable(response, info.size);
     if (error instanceof DomainError && error.transient) return void response.status(503).setHeader("Retry-After", "5").end();
     throw error;
+  }
+}
+
+/** The key a path names, or null when its escapes are malformed (never a key). */
+function decodedKey(requestPath: string): string | null {
+  try {
+    return decodeURIComponent(requestPath.replace(/^\//, ""));
+  } catch {
+    return null;
   }
 }
 

@@ -120,6 +120,7 @@ describe.each([
     expect((await fetch(`${base}/ab/00000000-0000-4000-8000-000000000000.png`)).status).toBe(404);
     expect((await fetch(`${base}/.incoming/anything`)).status).toBe(404);
     expect((await fetch(`${base}/..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${base}/ab/%E0%A4%A.png`)).status).toBe(404); // a malformed escape
   });
 
   it("stores nothing for a refused upload", async () => {
