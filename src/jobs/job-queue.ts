@@ -1,4 +1,5 @@
 import PgBoss from "pg-boss";
+import { reportUnsettledJobs } from "./pg-boss-settlement.js";
 
 export interface JobQueueOptions {
   url: string;
@@ -41,6 +42,7 @@ export class AnalysisJobQueue {
   private constructor(private readonly boss: PgBoss) {}
 
   static async start(options: JobQueueOptions): Promise<AnalysisJobQueue> {
+    reportUnsettledJobs(); // a job settled while PostgreSQL restarts must not end the process (pg-boss-settlement.ts)
     const boss = new PgBoss({
       connectionString: options.url,
       max: options.poolMax,
