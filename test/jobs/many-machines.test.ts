@@ -121,7 +121,8 @@ describe("two API processes and two workers, sharing only PostgreSQL and object 
       { id },
     );
     expect(data!.product.tags).toEqual(["color:red", "object:shoe", "style:sporty"]); // a sneaker is filed as a shoe (synonyms.ts)
-    expect(data!.product.analysis.attempts).toBe(2);
+    // The killed worker's attempt and the one that finished; a loaded machine may add a retry of a transient failure.
+    expect(data!.product.analysis.attempts).toBeGreaterThanOrEqual(2);
     const url = data!.product.photos[0]!.url;
     expect(url.startsWith(apis[1]!.url)).toBe(true);
     expect(Buffer.from(await (await fetch(url)).arrayBuffer())).toEqual(bytes);
