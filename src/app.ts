@@ -189,7 +189,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
           storage,
           referencedKeys: (keys) => new ProductRepository(orm.em.fork()).storedKeysAmong(keys),
           intervalSeconds: config.storage.sweepIntervalSeconds,
-          graceMs: STALE_INCOMING_MS,
+          graceMs: config.storage.sweepGraceSeconds * 1000,
           logger: logger.child({ component: "stored-photo-sweep" }),
         }),
       );

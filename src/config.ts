@@ -72,6 +72,10 @@ const envSchema = z.object({
   PHOTO_URL_TTL_SECONDS: int(900, 1, 7 * 24 * 3600),
   // How often a worker sweeps storage for photos no row names (left by a crash between storing a photo and its row).
   PHOTO_SWEEP_INTERVAL_SECONDS: int(3600, 1, 7 * 24 * 3600),
+  // How old a stored photo no row names must be before the sweep removes it. An upload puts its photo before it
+  // writes the row, so this must exceed the longest upload (or the sweep takes a photo whose row is still coming);
+  // the default leaves an hour. Tests set it low to watch a crash's leftover go.
+  PHOTO_SWEEP_GRACE_SECONDS: int(3600, 0, 7 * 24 * 3600),
   MAX_UPLOAD_BYTES: int(20 * 1024 * 1024, 1),
   MAX_IMAGE_PIXELS: int(40_000_000, 1),
   // Bits of perceptual hash; at most 11, so the indexed lookup stays at 548 probes per photo (catalog/near-duplicate-sql.ts).
@@ -176,6 +180,8 @@ export interface Config {
     photoUrls: PhotoUrlMode;
     photoUrlTtlSeconds: number;
     sweepIntervalSeconds: number;
+    /** Stored photos no row names are left alone until they are this old (uploads put the photo before the row). */
+    sweepGraceSeconds: number;
   };
   media: {
     /** Local storage's root; its .incoming/ folder is the scratch of every upload, whatever the storage. */
@@ -296,6 +302,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       photoUrls: env.PHOTO_URLS,
       photoUrlTtlSeconds: env.PHOTO_URL_TTL_SECONDS,
       sweepIntervalSeconds: env.PHOTO_SWEEP_INTERVAL_SECONDS,
+      sweepGraceSeconds: env.PHOTO_SWEEP_GRACE_SECONDS,
     },
     media: {
       uploadsDir: path.resolve(cwd, env.UPLOADS_DIR),
