@@ -41,6 +41,10 @@ import { analysersCheck, databaseCheck, migrationsCheck, readiness } from "./obs
 import { createMetricsRegistry } from "./observability/registry.js";
 import { startMetricsServer } from "./server/observability/metrics-server.js";
 import { catalogEntities } from "./catalog/entities.js";
+import { HttpImageFetcher } from "./media/remote/http-image-fetcher.js";
+import { IMPORT_ITEM_QUEUE, ImportItemJob, importQueueOptions, type ImportItemJobData } from "./imports/import-item-job.js";
+import { ImportRepository } from "./imports/import-repository.js";
+import { ImportService } from "./imports/import-service.js";
 
 export interface RunningApp {
   /** Base URL of the HTTP server; empty for a worker-only process. */
@@ -145,6 +149,15 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         logger,
         nearDuplicateMaxDistance: config.media.nearDuplicateMaxDistance,
       });
+    const importQueue = importQueueOptions(config.importFetch.timeoutMs);
+    await jobs.createWorkQueue(IMPORT_ITEM_QUEUE, importQueue);
+    const imports = new ImportService({
+      createRepository: () => new ImportRepository(orm.em.fork()),
+      jobs,
+      bus,
+      assertCanAnalyse: () => createCatalog(orm.em.fork()).assertTaggerConfigured(),
+      logger,
+    });
     // One per process: every request's repository ranks the lists from the same centroids.
     const visualLists = new VisualListCache();
     const createSimilarity = (em: EntityManager) =>
@@ -182,7 +195,19 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         observer: analysisMetrics(metrics),
       });
       await jobs.work(config.jobs.concurrency, (analysisId, attempt) => runner.run(analysisId, attempt));
-      stops.push(startSweep(orm, jobs, config.jobs.maintenanceIntervalSeconds, logger));
+      const importItems = new ImportItemJob({
+        createScope: () => {
+          const em = orm.em.fork();
+          return { imports: new ImportRepository(em), products: new ProductRepository(em), catalog: createCatalog(em) };
+        },
+        fetcher: new HttpImageFetcher({ maxBytes: config.media.maxUploadBytes, ...config.importFetch }),
+        incoming,
+        logger: logger.child({ component: "import" }),
+      });
+      await jobs.defineWork(IMPORT_ITEM_QUEUE, { ...importQueue, concurrency: config.importFetch.concurrency }, (data, attempt) =>
+        importItems.run(data as ImportItemJobData, attempt),
+      );
+      stops.push(startSweep(orm, jobs, imports, config.jobs.maintenanceIntervalSeconds, logger));
       stops.push(
         await startStoredPhotoSweep({
           jobs,
@@ -232,6 +257,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
             createCatalog,
             createSimilarity,
             analysis: new AnalysisWatch(bus, () => new ProductRepository(orm.em.fork())),
+            imports,
             publicUrl: config.http.publicUrl,
             photoUrls,
             apiKeys,
@@ -311,15 +337,17 @@ async function connectDatabase(
 }
 
 /**
- * Re-sends analyses left PENDING without a job (the process died between
- * storing a photo and queueing it). Re-sending is harmless: one job per
- * analysis at a time. Returns the function that stops the sweep.
+ * Re-sends analyses left PENDING and import items left QUEUED without a job
+ * (the process died between writing them and queueing them). Re-sending is
+ * harmless: one job per analysis or item at a time. Returns the function
+ * that stops the sweep.
  */
-function startSweep(orm: MikroORM, jobs: AnalysisJobQueue, intervalSeconds: number, logger: Logger): () => Promise<void> {
+function startSweep(orm: MikroORM, jobs: AnalysisJobQueue, imports: ImportService, intervalSeconds: number, logger: Logger): () => Promise<void> {
   const sweep = async () => {
     try {
       const ids = await new ProductRepository(orm.em.fork()).staleUnfinishedAnalysisIds(intervalSeconds * 1000, SWEEP_BATCH);
       for (const id of ids) await jobs.enqueue(id);
+      await imports.send(await new ImportRepository(orm.em.fork()).waitingItems(intervalSeconds * 1000, SWEEP_BATCH));
     } catch (error) {
       logger.warn({ err: error }, "analysis sweep failed; will try again");
     }

@@ -84,6 +84,9 @@ const envSchema = z.object({
   // followed, and host names, addresses or CIDRs let through although not public (empty: public addresses only).
   IMPORT_FETCH_TIMEOUT_MS: int(30_000, 100),
   IMPORT_FETCH_MAX_REDIRECTS: int(5, 0, 20),
+  // Import items a worker process fetches and writes at once: mostly waiting on other hosts, so more than
+  // WORKER_CONCURRENCY; the analyses they queue still run WORKER_CONCURRENCY at a time.
+  IMPORT_CONCURRENCY: int(4, 1, 64),
   IMPORT_FETCH_ALLOW_HOSTS: list.superRefine((entries, ctx) => {
     for (const problem of entries.map(allowEntryProblem)) if (problem) ctx.addIssue({ code: "custom", message: problem });
   }),
@@ -192,7 +195,7 @@ export interface Config {
     nearDuplicateMaxDistance: number;
   };
   /** Fetching images by URL (media/remote/http-image-fetcher.ts); the byte cap is media.maxUploadBytes. */
-  importFetch: { timeoutMs: number; maxRedirects: number; allowHosts: string[] };
+  importFetch: { timeoutMs: number; maxRedirects: number; allowHosts: string[]; concurrency: number };
   jobs: {
     /** Whether this API process also runs analysis jobs (the default); `npm run worker` runs them alone. */
     runWorker: boolean;
@@ -314,6 +317,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       timeoutMs: env.IMPORT_FETCH_TIMEOUT_MS,
       maxRedirects: env.IMPORT_FETCH_MAX_REDIRECTS,
       allowHosts: env.IMPORT_FETCH_ALLOW_HOSTS,
+      concurrency: env.IMPORT_CONCURRENCY,
     },
     jobs: {
       runWorker: env.RUN_WORKER,

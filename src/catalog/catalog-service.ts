@@ -58,14 +58,34 @@ export class CatalogService {
   async addProduct(rawSourceUrl: string, file: IncomingFile, detailsInput: ProductDetailsInput = {}): Promise<Product> {
     const sourceUrl = parseSourceUrl(rawSourceUrl);
     const details = parseProductDetails(detailsInput);
-    if (!this.deps.tagger.configured) {
-      throw new TaggerUnavailableError("No image tagger is configured (TAGGER=none), so no photo can be analysed.");
-    }
+    this.assertTaggerConfigured();
     await this.assertSourceUrlFree(sourceUrl);
     await this.assertExternalIdFree(details.externalId);
+    const image = await this.receive(file);
+    try {
+      return (await this.addReceivedProduct(sourceUrl, details, image)).product;
+    } finally {
+      await image.discard();
+    }
+  }
+
+  /** Checks an image the way every upload is checked (size, format, pixels, hashes), into a scratch file the caller discards. */
+  receive(file: IncomingFile): Promise<ReceivedImage> {
+    return receiveImage(file, this.deps.incoming, this.deps.limits);
+  }
+
+  /** addProduct for an image already received (an import's fetched image): the product, and the analysis queued for its photo. */
+  async addReceivedProduct(sourceUrl: string, details: ProductDetails, image: ReceivedImage): Promise<{ product: Product; analysisId: string }> {
+    this.assertTaggerConfigured();
     const product = Object.assign(new Product(sourceUrl), details);
-    await this.storePhoto(product, file, (image, error) => this.explainInsertFailure(error, sourceUrl, image.sha256, details));
-    return product;
+    const { analysisId } = await this.storeReceived(product, image, (error) => this.explainInsertFailure(error, sourceUrl, image.sha256, details));
+    return { product, analysisId };
+  }
+
+  /** addPhoto for an image already received: the photo, and the analysis queued for it. */
+  async addReceivedPhoto(product: Product, image: ReceivedImage): Promise<{ photo: Photo; analysisId: string }> {
+    this.assertTaggerConfigured();
+    return this.storeReceived(product, image, (error) => this.explainPhotoInsertFailure(error, image.sha256));
   }
 
   /**
@@ -74,13 +94,13 @@ export class CatalogService {
    */
   async addPhoto(productId: string, file: IncomingFile): Promise<Photo> {
     const product = await this.product(productId);
-    if (!this.deps.tagger.configured) {
-      throw new TaggerUnavailableError("No image tagger is configured (TAGGER=none), so no photo can be analysed.");
+    this.assertTaggerConfigured();
+    const image = await this.receive(file);
+    try {
+      return (await this.addReceivedPhoto(product, image)).photo;
+    } finally {
+      await image.discard();
     }
-    return this.storePhoto(product, file, async (image, error) => {
-      if (!(error instanceof UniqueConstraintViolationException)) return error;
-      return this.assertImageNew(image.sha256).then(() => error, (duplicate: unknown) => duplicate);
-    });
   }
 
   /**
@@ -104,39 +124,34 @@ export class CatalogService {
   }
 
   /**
-   * Checks the upload, puts it into storage, writes its rows (the product's
-   * too when it is new) and queues its analysis. Rows that cannot be written
+   * Puts a checked image into storage, writes its rows (the product's too
+   * when it is new) and queues its analysis. Rows that cannot be written
    * take the stored photo away again, so storage and rows agree; the failure
    * is explained by `explain` (a race past the early checks).
    */
-  private async storePhoto(product: Product, file: IncomingFile, explain: (image: ReceivedImage, error: unknown) => Promise<unknown>): Promise<Photo> {
-    const image = await receiveImage(file, this.deps.incoming, this.deps.limits);
+  private async storeReceived(product: Product, image: ReceivedImage, explain: (error: unknown) => Promise<unknown>): Promise<{ photo: Photo; analysisId: string }> {
+    await this.assertImageNew(image.sha256);
+    const photo = Object.assign(new Photo(), {
+      product,
+      storageKey: newPhotoKey(image.extension),
+      mimeType: image.mimeType,
+      width: image.width,
+      height: image.height,
+      byteSize: image.byteSize,
+      sha256: image.sha256,
+      perceptualHash: image.perceptualHash,
+    });
+    const analysis = Object.assign(new Analysis(), { product, photo });
+    analysis.stages = [{ stage: STAGE.received, progress: 0, at: analysis.createdAt.toISOString() }];
+    await this.deps.storage.put(photo.storageKey, image.path, image.mimeType);
     try {
-      await this.assertImageNew(image.sha256);
-      const photo = Object.assign(new Photo(), {
-        product,
-        storageKey: newPhotoKey(image.extension),
-        mimeType: image.mimeType,
-        width: image.width,
-        height: image.height,
-        byteSize: image.byteSize,
-        sha256: image.sha256,
-        perceptualHash: image.perceptualHash,
-      });
-      const analysis = Object.assign(new Analysis(), { product, photo });
-      analysis.stages = [{ stage: STAGE.received, progress: 0, at: analysis.createdAt.toISOString() }];
-      await this.deps.storage.put(photo.storageKey, image.path, image.mimeType);
-      try {
-        await this.deps.repository.insertPhoto(photo, analysis);
-      } catch (error) {
-        await this.deps.storage.remove(photo.storageKey);
-        throw await explain(image, error);
-      }
-      await this.enqueue(analysis.id);
-      return photo;
-    } finally {
-      await image.discard();
+      await this.deps.repository.insertPhoto(photo, analysis);
+    } catch (error) {
+      await this.deps.storage.remove(photo.storageKey);
+      throw await explain(error);
     }
+    await this.enqueue(analysis.id);
+    return { photo, analysisId: analysis.id };
   }
 
   async product(id: string): Promise<Product> {
@@ -185,12 +200,27 @@ export class CatalogService {
         status: analysis?.status ?? null,
       });
     }
+    await this.restart(analysis);
+    return product;
+  }
+
+  /**
+   * The analysis of a photo already stored (an import that brings the same
+   * bytes again), started again first when it had FAILED; null when the
+   * photo has none (removed meanwhile).
+   */
+  async analysisOfStoredPhoto(photoId: string): Promise<Analysis | null> {
+    const analysis = await this.deps.repository.analysisOfPhoto(photoId);
+    if (analysis?.status === "FAILED") await this.restart(analysis);
+    return analysis;
+  }
+
+  private async restart(analysis: Analysis): Promise<void> {
     const now = new Date();
     Object.assign(analysis, { status: "PENDING", stage: STAGE.received, progress: 0, errorCode: null, errorMessage: null, finishedAt: null, updatedAt: now });
     analysis.stages = [{ stage: STAGE.received, progress: 0, at: now.toISOString() }];
     await this.deps.repository.flush();
     await this.enqueue(analysis.id);
-    return product;
   }
 
   /**
@@ -243,6 +273,17 @@ export class CatalogService {
     await this.deps.jobs.enqueue(analysisId).catch((error: unknown) => {
       this.deps.logger.warn({ err: error, analysisId }, "could not queue the analysis now; the sweep will");
     });
+  }
+
+  assertTaggerConfigured(): void {
+    if (!this.deps.tagger.configured) {
+      throw new TaggerUnavailableError("No image tagger is configured (TAGGER=none), so no photo can be analysed.");
+    }
+  }
+
+  private async explainPhotoInsertFailure(error: unknown, sha256: string): Promise<unknown> {
+    if (!(error instanceof UniqueConstraintViolationException)) return error;
+    return this.assertImageNew(sha256).then(() => error, (duplicate: unknown) => duplicate);
   }
 
   private async assertExternalIdFree(externalId: string | null, except: string | null = null): Promise<void> {

@@ -20,6 +20,12 @@ export interface NearDuplicate {
 
 type NearDuplicateRow = Record<string, unknown> & { source_id: string; distance: number };
 
+/** A product's photo that duplicates a query photo: the same bytes (EXACT) or a near copy (NEAR). */
+export interface DuplicatePhoto {
+  kind: "EXACT" | "NEAR";
+  photoId: string;
+}
+
 /** A product's columns as the entity maps them, for statements that read products by hand (alias p); not search_document or tag_ids. */
 export const PRODUCT_COLUMNS = "p.id, p.source_url, p.tags, p.caption, p.external_id, p.title, p.attributes, p.created_at";
 
@@ -50,6 +56,11 @@ export class ProductRepository {
     return this.em.findOne(Photo, { id });
   }
 
+  /** A photo's analysis (one per photo: retries reuse it). */
+  analysisOfPhoto(photoId: string): Promise<Analysis | null> {
+    return this.em.findOne(Analysis, { photo: photoId });
+  }
+
   findPhotoBySha256(sha256: string): Promise<Photo | null> {
     return this.em.findOne(Photo, { sha256 });
   }
@@ -71,27 +82,36 @@ export class ProductRepository {
 
   /**
    * Products with a photo of exactly these bytes, or within `maxDistance`
-   * bits of this perceptual hash: the duplicates of a query photo.
+   * bits of this perceptual hash: the duplicates of a query photo, each with
+   * its photo that duplicates it (the closest, for a near copy).
    */
-  async productsDuplicating(sha256: string, perceptualHash: bigint, maxDistance: number): Promise<Map<string, "EXACT" | "NEAR">> {
-    const found = new Map<string, "EXACT" | "NEAR">();
+  async productsDuplicating(sha256: string, perceptualHash: bigint, maxDistance: number): Promise<Map<string, DuplicatePhoto>> {
+    const found = new Map<string, DuplicatePhoto>();
     const near = await this.em.execute<NearDuplicateRow[]>(NEAR_DUPLICATES_OF_HASH, [
       BigInt.asIntN(64, perceptualHash).toString(),
       maxDistance,
       numberArrayLiteral(bandProbeMasks(maxDistance)),
       MAX_NEAR_DUPLICATES,
     ]);
-    for (const row of near) found.set(String(row.product_id), "NEAR");
+    // Closest first: a product's first row is its closest photo.
+    for (const row of near) if (!found.has(String(row.product_id))) found.set(String(row.product_id), { kind: "NEAR", photoId: String(row.id) });
     const same = await this.findPhotoBySha256(sha256);
-    if (same) found.set(same.product.id, "EXACT");
+    if (same) found.set(same.product.id, { kind: "EXACT", photoId: same.id });
     return found;
   }
 
-  /** Other products with a photo within `maxDistance` bits of one of this product's photos. */
-  async productsNearDuplicating(productId: string, maxDistance: number): Promise<Set<string>> {
+  /** Other products with a photo within `maxDistance` bits of one of this product's photos, each with its closest such photo. */
+  async productsNearDuplicating(productId: string, maxDistance: number): Promise<Map<string, string>> {
     const photos = await this.em.find(Photo, { product: productId }, { fields: ["id"] });
     const near = await this.nearDuplicatesByPhotoIds(photos.map((photo) => photo.id), maxDistance);
-    return new Set([...near.values()].flat().map((duplicate) => duplicate.photo.product.id).filter((id) => id !== productId));
+    const closest = new Map<string, NearDuplicate>();
+    for (const duplicate of [...near.values()].flat()) {
+      const product = duplicate.photo.product.id;
+      if (product === productId) continue;
+      const held = closest.get(product);
+      if (!held || duplicate.distance < held.distance) closest.set(product, duplicate);
+    }
+    return new Map([...closest].map(([product, duplicate]) => [product, duplicate.photo.id]));
   }
 
   /** Photos of many products in one query, oldest first within each product (DataLoader batch). */

@@ -10,12 +10,15 @@ import type { Photo } from "../catalog/photo.entity.js";
 import type { Product } from "../catalog/product.entity.js";
 import type { NearDuplicate } from "../catalog/product-repository.js";
 import type { SimilarityService } from "../search/similarity-service.js";
+import type { ImportService } from "../imports/import-service.js";
 import type { PhotoUrls } from "../media/storage/photo-urls.js";
 
 export interface RequestContext {
   catalog: CatalogService;
   similarity: SimilarityService;
   analysis: AnalysisWatch;
+  /** Bulk imports by URL (one service per process: it opens its own EntityManagers). */
+  imports: ImportService;
   loaders: {
     /** One read per product per request (or per subscription event, shared by every subscriber that gets it). */
     productById: DataLoader<string, Product>;
@@ -42,6 +45,7 @@ export interface ContextDependencies {
   createCatalog: (em: EntityManager) => CatalogService;
   createSimilarity: (em: EntityManager) => SimilarityService;
   analysis: AnalysisWatch;
+  imports: ImportService;
   /** Configured public URL; when absent, links are built from the request's own host. */
   publicUrl: string | undefined;
   photoUrls: PhotoUrls;
@@ -99,6 +103,7 @@ export function createContextFactory(deps: ContextDependencies): ContextFactory 
         return data().loaders;
       },
       analysis: deps.analysis,
+      imports: deps.imports,
       publicUrl: deps.publicUrl ?? `${origin.protocol}://${origin.host ?? "localhost"}`,
       photoUrls: deps.photoUrls,
       auth: origin.auth,
@@ -110,8 +115,8 @@ export function createContextFactory(deps: ContextDependencies): ContextFactory 
   return Object.assign(forRequest, {
     forEvent: (subscription: RequestContext, event: unknown): RequestContext => {
       const { catalog, similarity, loaders } = scopeOfEvent(event);
-      const { analysis, publicUrl, photoUrls, auth, apiKeys, clientAddress } = subscription;
-      return { catalog, similarity, loaders, analysis, publicUrl, photoUrls, auth, apiKeys, clientAddress, queuedAnalyses: [] };
+      const { analysis, imports, publicUrl, photoUrls, auth, apiKeys, clientAddress } = subscription;
+      return { catalog, similarity, loaders, analysis, imports, publicUrl, photoUrls, auth, apiKeys, clientAddress, queuedAnalyses: [] };
     },
     // The links' base and the key (its scopes, and anything a later field may check of it); not the client's address.
     shareKey: (subscription: RequestContext) => JSON.stringify([subscription.publicUrl, subscription.auth.mode, subscription.auth.key?.id ?? null]),

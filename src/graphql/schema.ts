@@ -13,7 +13,10 @@ import { DeleteProductResolver } from "./product/delete-product.resolver.js";
 import { UpdateProductResolver } from "./product/update-product.resolver.js";
 import { ProductResolver } from "./product/product.resolver.js";
 import { FindSimilarProductsResolver } from "./search/find-similar-products.resolver.js";
+import { ProductMatchResolver } from "./search/product-match.resolver.js";
 import { SearchResolver } from "./search/search.resolver.js";
+import { ImportProductsResolver } from "./import/import-products.resolver.js";
+import { ImportItemResolver, ProductImportResolver } from "./import/product-import.resolver.js";
 
 export const resolvers = [
   ProductResolver,
@@ -24,9 +27,13 @@ export const resolvers = [
   AddPhotoResolver,
   RemovePhotoResolver,
   FindSimilarProductsResolver,
+  ProductMatchResolver,
   SearchResolver,
   RetryAnalysisResolver,
   AnalysisProgressResolver,
+  ImportProductsResolver,
+  ProductImportResolver,
+  ImportItemResolver,
   ApiKeyResolver,
 ] as const;
 

@@ -17,6 +17,14 @@ export interface JobAttempt {
   retryLimit: number;
 }
 
+export interface WorkOptions {
+  concurrency: number;
+  retryLimit: number;
+  retryDelaySeconds: number;
+  /** A job still active after this long has lost its worker, and is retried. */
+  expireInSeconds: number;
+}
+
 export type JobHandler = (analysisId: string, attempt: JobAttempt) => Promise<void>;
 
 const QUEUE = "analyze-photo";
@@ -113,6 +121,33 @@ export class AnalysisJobQueue {
     await this.boss.createQueue(name, options);
     await this.boss.updateQueue(name, options);
     await this.boss.work(name, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => handler());
+  }
+
+  /**
+   * A queue of other durable work (an import's items): one job per key at a
+   * time ("stately"), retried with backoff like analyses, and worked by
+   * `concurrency` workers in this process.
+   */
+  async defineWork(queue: string, options: WorkOptions, handler: (data: object, attempt: JobAttempt) => Promise<void>): Promise<void> {
+    await this.createWorkQueue(queue, options);
+    for (let index = 0; index < options.concurrency; index += 1) {
+      await this.boss.work<object>(queue, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+        if (job) await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+      });
+    }
+  }
+
+  /** Makes sure a queue of defineWork's exists, so jobs can be sent from a process that does not work it. */
+  async createWorkQueue(queue: string, options: Omit<WorkOptions, "concurrency">): Promise<void> {
+    const settings = { name: queue, policy: "stately" as const, retryLimit: options.retryLimit, retryDelay: options.retryDelaySeconds, retryBackoff: true, expireInSeconds: options.expireInSeconds };
+    await this.boss.createQueue(queue, settings);
+    await this.boss.updateQueue(queue, settings);
+  }
+
+  /** Sends one job per payload, in one statement; a key with a job already waiting is skipped. */
+  async sendEach(queue: string, jobs: ReadonlyArray<{ key: string; data: object }>): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.boss.insert(jobs.map(({ key, data }) => ({ name: queue, data, singletonKey: key })));
   }
 
   async requestTask(name: string): Promise<void> {

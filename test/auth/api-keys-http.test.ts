@@ -77,11 +77,13 @@ const HTTP_OPERATIONS: Array<{ field: string; scope: Scope; send: (authorization
   { field: "Mutation.removePhoto", scope: "write", send: query(`mutation { removePhoto(photoId: "${NO_SUCH_ID}") { id } }`) },
   { field: "Mutation.updateProduct", scope: "write", send: query(`mutation { updateProduct(id: "${NO_SUCH_ID}", input: { title: "t" }) { id } }`) },
   { field: "Mutation.deleteProduct", scope: "write", send: query(`mutation { deleteProduct(id: "${NO_SUCH_ID}") }`) },
+  { field: "Mutation.importProducts", scope: "write", send: query(`mutation { importProducts(items: []) { id } }`) },
+  { field: "Query.productImport", scope: "read", send: query(`{ productImport(id: "${NO_SUCH_ID}") { id } }`) },
   { field: "Mutation.findSimilarProducts", scope: "search", send: findSimilar },
   { field: "Mutation.createApiKey", scope: "admin", send: query(`mutation { createApiKey(name: "made-over-http", scopes: [READ]) { token } }`) },
   { field: "Mutation.revokeApiKey", scope: "admin", send: query(`mutation { revokeApiKey(id: "${NO_SUCH_ID}") { id } }`) },
 ];
-const SUBSCRIPTIONS = { "Subscription.analysisProgress": "read", "Subscription.productAdded": "read", "Subscription.productRemoved": "read" };
+const SUBSCRIPTIONS = { "Subscription.analysisProgress": "read", "Subscription.productAdded": "read", "Subscription.productRemoved": "read", "Subscription.importProgress": "read" };
 
 function expectRefused(response: AuthResponse, code: "UNAUTHENTICATED" | "FORBIDDEN", extensions: Record<string, unknown> = {}) {
   expect(response.status).toBe(code === "UNAUTHENTICATED" ? 401 : 403);

@@ -61,7 +61,7 @@ describe("GraphiQL in a real browser", () => {
     await page.goto(`${api.app.url}/graphql`);
     await page.locator(".graphiql-query-editor .CodeMirror").first().waitFor();
     const tabs = await page.locator(".graphiql-tab").allInnerTexts();
-    expect(tabs.map((tab) => tab.trim())).toEqual(["AddProduct", "FindSimilarProducts", "Search", "UpdateProduct", "DeleteProduct", "ProductAdded"]);
+    expect(tabs.map((tab) => tab.trim())).toEqual(["AddProduct", "FindSimilarProducts", "Search", "UpdateProduct", "DeleteProduct", "ImportProducts", "ImportProgress", "ProductAdded"]);
     expect(await page.locator(".graphiql-tab-active").innerText()).toMatch(/AddProduct/);
     expect(failures).toEqual([]);
     expect(pageErrors).toEqual([]);

@@ -21,9 +21,9 @@ describe("the generated SDK (src/sdk/generated)", () => {
   it("types every operation the SDK promises", async () => {
     const sdk = await readFile("src/sdk/generated/graphql.ts", "utf8");
     const operations = [
-      ...["AddProductMutation", "FindSimilarProductsMutation", "RetryAnalysisMutation", "DeleteProductMutation", "UpdateProductMutation", "AddPhotoMutation", "RemovePhotoMutation"],
-      ...["SearchQuery", "ProductQuery", "ProductByExternalIdQuery", "PhotoQuery", "ProductsQuery"],
-      ...["AnalysisProgressSubscription", "ProductAddedSubscription", "ProductRemovedSubscription"],
+      ...["AddProductMutation", "FindSimilarProductsMutation", "RetryAnalysisMutation", "DeleteProductMutation", "UpdateProductMutation", "AddPhotoMutation", "RemovePhotoMutation", "ImportProductsMutation"],
+      ...["SearchQuery", "ProductQuery", "ProductByExternalIdQuery", "PhotoQuery", "ProductsQuery", "ProductImportQuery"],
+      ...["AnalysisProgressSubscription", "ProductAddedSubscription", "ProductRemovedSubscription", "ImportProgressSubscription"],
     ];
     for (const operation of operations) {
       expect(sdk).toContain(`export type ${operation} =`);

@@ -75,6 +75,41 @@ mutation DeleteProduct($id: ID!) {
     variables: JSON.stringify({ id: "paste a product id" }, null, 2),
   },
   {
+    query: `# Imports products from a feed by image URL (up to 1,000 items): the server fetches
+# each image (public addresses only) and analyses it in the background. Run it again:
+# known products (by externalId, else sourceUrl) are updated, unchanged images skipped.
+# Follow it in the ImportProgress tab with the id it returns.
+mutation ImportProducts($items: [ImportItemInput!]!) {
+  importProducts(items: $items) {
+    id
+    total
+    pending
+    failed
+  }
+}
+`,
+    variables: JSON.stringify(
+      { items: [{ imageUrl: "https://images.shop.example/red-mug.jpg", sourceUrl: "https://shop.example/products/red-mug", externalId: "MUG-001", title: "Red ceramic mug" }] },
+      null,
+      2,
+    ),
+  },
+  {
+    query: `# Over graphql-ws: an import's counts, then each item as it is done, skipped or fails (with its code).
+subscription ImportProgress($importId: ID!) {
+  importProgress(importId: $importId) {
+    done
+    skipped
+    failed
+    pending
+    finished
+    item { index status error { code message } product { id } }
+  }
+}
+`,
+    variables: JSON.stringify({ importId: "paste an import id" }, null, 2),
+  },
+  {
     query: `# Over graphql-ws, until you stop it: products arrive here as their analysis completes.
 # Run it, then add a product in the first tab.
 subscription ProductAdded {

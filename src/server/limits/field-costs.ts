@@ -19,6 +19,8 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   "Mutation.retryAnalysis": 10,
   // Deletes rows, queued jobs and stored files.
   "Mutation.deleteProduct": 10,
+  // Writes up to 1,000 items and queues their jobs; each item is then paced by the workers (IMPORT_CONCURRENCY).
+  "Mutation.importProducts": 100,
   // Counts over the photo table.
   "Query.visualIndex": 5,
 };
