@@ -66,6 +66,9 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
   S3_FORCE_PATH_STYLE: bool(false),
+  // How long connecting to the bucket may take, and how long a request may go without a byte either way; then
+  // the SDK retries, and the caller gets STORAGE_UNAVAILABLE. A slow transfer that keeps moving is not cut.
+  S3_TIMEOUT_MS: int(10_000, 100),
   // How clients fetch photos: through the API (app: ETag, Range, long caching; what a CDN in front of the API wants),
   // or by short-lived presigned URLs straight to the bucket (presigned; only with STORAGE=s3).
   PHOTO_URLS: z.preprocess(blankToUndefined, z.enum(["app", "presigned"]).default("app")),
@@ -300,6 +303,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
               accessKeyId: env.S3_ACCESS_KEY_ID ?? null,
               secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? null,
               forcePathStyle: env.S3_FORCE_PATH_STYLE,
+              timeoutMs: env.S3_TIMEOUT_MS,
             }
           : null,
       photoUrls: env.PHOTO_URLS,

@@ -46,6 +46,7 @@ function bucketOf(env: Record<string, string>): S3PhotoStorage {
     accessKeyId: s3.accessKeyId,
     secretAccessKey: s3.secretAccessKey,
     forcePathStyle: true,
+    timeoutMs: 10_000,
   });
 }
 

@@ -127,7 +127,8 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
 describe("a process killed between deleting a product's rows and its photo", () => {
   it("leaves an orphaned photo that a later process's stored-photo sweep removes, keeping the photos rows name", async () => {
     // The default grace (an hour): this process's sweep removes nothing made in this test.
-    const first = await start({});
+    // Storage requests are given far longer than the test takes: the removal is still hanging when the process is killed.
+    const first = await start({ S3_TIMEOUT_MS: "600000" });
     const client = new GraphQLClient(`${first.url}/graphql`);
     const kept = await addProductAndWait(client, "https://shop.example/kept", {
       variable: "variables.image",

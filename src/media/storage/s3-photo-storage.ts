@@ -35,6 +35,13 @@ export interface S3StorageSettings {
   secretAccessKey: string | null;
   /** Bucket in the path rather than the host name; most S3-compatible servers need it. */
   forcePathStyle: boolean;
+  /**
+   * How long connecting may take, and how long a connection may stay silent
+   * mid-request (S3_TIMEOUT_MS). Without it a storage server that stops
+   * answering holds every upload, read and delete for ever; a slow but
+   * moving transfer is never cut, since the clock restarts with each byte.
+   */
+  timeoutMs: number;
 }
 
 const SILENT_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -75,6 +82,7 @@ export class S3PhotoStorage implements PhotoStorage {
       // The SDK logs nothing by default, except one console warning when a streamed upload fails (it cannot
       // replay the stream); that failure reaches the caller as StorageUnavailableError, so the warning goes.
       logger: SILENT_LOGGER,
+      requestHandler: { connectionTimeout: settings.timeoutMs, socketTimeout: settings.timeoutMs },
     });
   }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PhotoNotStoredError, StorageUnavailableError } from "../../../src/media/storage/photo-storage.js";
 import { S3PhotoStorage, type S3StorageSettings } from "../../../src/media/storage/s3-photo-storage.js";
 import { startS3Server } from "../../support/s3-server.js";
+import { startTcpProxy } from "../../support/tcp-proxy.js";
 import {
   BUCKET,
   FIXTURES,
@@ -142,6 +143,29 @@ describe("S3 photo storage", () => {
     ];
     for (const error of errors) {
       expect(error.message).toBe(`The storage at ${server.endpoint} is unavailable (ECONNREFUSED).`);
+    }
+  });
+
+  it("fails as transient StorageUnavailableError when the server stops answering mid-way, rather than waiting for ever", async () => {
+    const proxy = await startTcpProxy(Number(new URL(subject.server.endpoint).port));
+    const storage = storageWith({ endpoint: `http://127.0.0.1:${proxy.port}`, timeoutMs: 300 });
+    try {
+      await storage.init();
+      const copy = await scratchCopy(subject.scratch, FIXTURES.smarties);
+      const [removed, kept] = [newKey(), newKey()];
+      await storage.put(removed, copy.file, "image/png");
+      await storage.put(kept, copy.file, "image/png");
+      // Connections are accepted and then nothing comes back: a hung server, not a refused one.
+      proxy.stall();
+      await failure(storage.remove(removed));
+      await failure(storage.read(kept));
+      await failure(storage.put(newKey(), copy.file, "image/png"));
+      expect(proxy.stalled()).toBeGreaterThan(0);
+      // Once it answers again, so does the storage (the held requests are delivered then, the removal too).
+      proxy.restore();
+      expectSameBytes(await storage.readAll(kept), copy.bytes);
+    } finally {
+      await proxy.stop();
     }
   });
 });

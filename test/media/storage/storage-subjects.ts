@@ -76,6 +76,7 @@ export function s3Settings(server: S3Server, overrides: Partial<S3StorageSetting
     accessKeyId: server.accessKeyId,
     secretAccessKey: server.secretAccessKey,
     forcePathStyle: true,
+    timeoutMs: 10_000,
     ...overrides,
   };
 }
