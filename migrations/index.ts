@@ -11,6 +11,7 @@ import { Migration20261202000000_rate_limits } from "./Migration20261202000000_r
 import { Migration20261203000000_trusted_documents_only } from "./Migration20261203000000_trusted_documents_only.js";
 import { Migration20261204000000_unlogged_rate_limits } from "./Migration20261204000000_unlogged_rate_limits.js";
 import { Migration20261205000000_product_details } from "./Migration20261205000000_product_details.js";
+import { Migration20261206000000_attribute_filter } from "./Migration20261206000000_attribute_filter.js";
 
 /** Every migration, in order. Listed explicitly so the same code runs under tsx and from a build. */
 export const migrationsList = [
@@ -27,4 +28,5 @@ export const migrationsList = [
   { name: "Migration20261203000000_trusted_documents_only", class: Migration20261203000000_trusted_documents_only },
   { name: "Migration20261204000000_unlogged_rate_limits", class: Migration20261204000000_unlogged_rate_limits },
   { name: "Migration20261205000000_product_details", class: Migration20261205000000_product_details },
+  { name: "Migration20261206000000_attribute_filter", class: Migration20261206000000_attribute_filter },
 ];

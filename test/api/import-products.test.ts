@@ -226,3 +226,39 @@ describe("importProducts with the allow-list off", () => {
     expect(await closed.storedFiles()).toEqual([]);
   });
 });
+
+describe("importProducts and deleteProduct", () => {
+  let gated: TestApp;
+  let open: () => void = () => {};
+  const analysing = new Promise<void>((resolve) => (open = resolve));
+
+  beforeAll(async () => {
+    const { tagger, embedder } = pixelAnalysers();
+    // Analyses wait until the test lets them go, so an item is caught ANALYSING.
+    const held = { ...tagger, analyze: async (...args: Parameters<typeof tagger.analyze>) => (await analysing, tagger.analyze(...args)) };
+    gated = await startTestApp({ IMPORT_FETCH_ALLOW_HOSTS: "127.0.0.1" }, { tagger: held, embedder });
+  });
+
+  afterAll(async () => {
+    open();
+    await gated?.stop();
+  });
+
+  it("fails an item whose product is deleted before its analysis finished (NOT_FOUND), and finishes the import", async () => {
+    const submitted = await importItems(gated, [{ imageUrl: `${feed.origin}/yellow.png`, sourceUrl: "https://shop.example/deleted-soon" }]);
+    let item: Item | undefined;
+    for (let tries = 0; tries < 600 && item?.status !== "ANALYSING"; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      [item] = (await itemsOf(gated, submitted.id)).items;
+    }
+    expect(item!.status).toBe("ANALYSING");
+    const deleted = await gated.client.query(`mutation ($id: ID!) { deleteProduct(id: $id) }`, { id: item!.product!.id });
+    expect(deleted.errors).toBeUndefined();
+    const state = await itemsOf(gated, submitted.id);
+    expect(state).toMatchObject({ failed: 1, pending: 0, finished: true });
+    expect(state.items[0]).toMatchObject({ status: "FAILED", error: { code: "NOT_FOUND" }, product: null });
+    open();
+    expect(await gated.rowCounts()).toEqual({ product: 0, photo: 0 });
+    expect(await gated.storedFiles()).toEqual([]);
+  });
+});
