@@ -103,7 +103,7 @@ export async function measureQueryKind(orm: MikroORM, kind: QueryKind, queries: 
 
 /** The measured calls, each through a fresh forked EntityManager, as a request would make them. */
 function rankings(orm: MikroORM, limit: number): Record<Measured, (query: PreparedQuery, depth?: number) => Promise<Ranking>> {
-  const options = { limit, minScore: 0, excludeProductId: null, filters: { requiredTags: [], createdAfter: null } };
+  const options = { limit, minScore: 0, excludeProductId: null, filters: { requiredTags: [], createdAfter: null, attributes: {} } };
   const rank = async ({ weighted, stats }: PreparedQuery, limits?: PlanLimits): Promise<Ranking> => {
     const { rows, attempts } = await new SimilarityRepository(orm.em.fork()).rank(weighted, stats, options, limits);
     return { ranked: rows.map((row) => ({ id: row.product_id, score: Number(row.score) })), attempts };

@@ -65,8 +65,8 @@ const EXACTNESS_CHECKS = 3;
 /** Two similarities this close count as equal (the same float8 terms, summed in another plan). */
 const SIMILARITY_TOLERANCE = 1e-9;
 
-const HYBRID_REQUEST: SimilarityRequest & { by: RankingSignal } = { by: "HYBRID", limit: 10, minScore: 0, objectType: null, color: null, createdAfter: null };
-const NO_FILTERS: SimilarityFilters = { requiredTags: [], createdAfter: null };
+const HYBRID_REQUEST: SimilarityRequest & { by: RankingSignal } = { by: "HYBRID", limit: 10, minScore: 0, objectType: null, color: null, createdAfter: null, attributes: null };
+const NO_FILTERS: SimilarityFilters = { requiredTags: [], createdAfter: null, attributes: {} };
 
 /**
  * The visual candidates (IVF) against the brute-force scan, and the hybrid
@@ -158,7 +158,7 @@ export async function measureVisualKind(
 /** The centroids, held in memory once for every search, as the app holds them (one per process). */
 const VISUAL_LISTS = new VisualListCache();
 
-const NO_VISUAL_FILTERS = { requiredTagIds: [], createdAfter: null, excludeProductId: null };
+const NO_VISUAL_FILTERS = { requiredTagIds: [], createdAfter: null, attributes: {}, excludeProductId: null };
 
 /**
  * The timed calls, each through a fresh forked EntityManager as a request

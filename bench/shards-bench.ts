@@ -183,7 +183,7 @@ async function measureKind(
   limit: number,
   progress: (message: string) => void,
 ): Promise<{ summary: ShardsKindResult; samples: Record<Measured | "stats" | "rank" | "merge", number[]> }> {
-  const options: SimilarityOptions = { limit, minScore: 0, excludeProductId: null, filters: { requiredTags: [], createdAfter: null } };
+  const options: SimilarityOptions = { limit, minScore: 0, excludeProductId: null, filters: { requiredTags: [], createdAfter: null, attributes: {} } };
   const evidenceOf = (tags: readonly string[]) => tags.map((tag) => ({ tag, confidence: 1 }));
   const run = {
     single: (tags: readonly string[]) => singleTopK(single, evidenceOf(tags), options),

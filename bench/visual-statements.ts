@@ -19,11 +19,11 @@ export class ExactVisualRepository extends VisualRepository {
   }
 
   override async nearestProducts(vector: readonly number[], limit: number, filters: VisualFilters): Promise<VisualMatch[]> {
-    if (filters.requiredTagIds.length > 0 || filters.createdAfter || filters.excludeProductId) throw new Error("the exact baseline takes no filters");
+    if (filters.requiredTagIds.length > 0 || filters.createdAfter || Object.keys(filters.attributes).length > 0 || filters.excludeProductId) throw new Error("the exact baseline takes no filters");
     return super.nearestProducts(vector, limit, filters);
   }
 }
 
 export function exactNearest(em: EntityManager, model: EmbeddingModel, vector: readonly number[], limit: number): Promise<VisualMatch[]> {
-  return new ExactVisualRepository(em, model).nearestProducts(vector, limit, { requiredTagIds: [], createdAfter: null, excludeProductId: null });
+  return new ExactVisualRepository(em, model).nearestProducts(vector, limit, { requiredTagIds: [], createdAfter: null, attributes: {}, excludeProductId: null });
 }

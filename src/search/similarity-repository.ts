@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { DuplicateKind } from "./hybrid-ranking.js";
 import { Product } from "../catalog/product.entity.js";
+import { attributesConditionSql, attributesParameter } from "./attribute-filter.js";
 import { numberArrayLiteral, textArrayLiteral } from "../db/sql-arrays.js";
 import { rowScoreSql, tagTermSql } from "./tag-score-sql.js";
 import type { WeightedQuery } from "./tag-weights.js";
@@ -22,6 +23,8 @@ export interface ScoredProduct {
   /** From 0 to 1: the weighted share of the query's tags the product carries; null when not used. */
   tagScore: number | null;
   duplicate: DuplicateKind | null;
+  /** The product's photo that matched the query photo: the nearest by look, or the duplicate; null when ranked by tags or words. */
+  matchedPhotoId: string | null;
   matchedTags: string[];
   /** The tag score's parts (they add up to tagScore). */
   contributions: TagContribution[];
@@ -40,6 +43,8 @@ export interface SimilarityFilters {
   /** Tags the product must carry, e.g. object:cup, color:red. */
   requiredTags: string[];
   createdAfter: Date | null;
+  /** Pairs the product's attributes must hold, each exactly (empty: no filter). */
+  attributes: Record<string, string>;
 }
 
 export interface SimilarityOptions {
@@ -59,8 +64,8 @@ export interface TagStats {
   idOf(tag: string): number | undefined;
 }
 
-/** The term-at-a-time pruned search (the weighted-tags migration): the fallback of rank. */
-const SIMILAR_PRODUCTS = `select product_id, score from similar_products(?::int[], ?::float8[], ?, ?, ?::uuid, ?::int[], ?::timestamptz)`;
+/** The term-at-a-time pruned search (the weighted-tags migration; the attribute-filter migration's since): the fallback of rank. */
+const SIMILAR_PRODUCTS = `select product_id, score from similar_products(?::int[], ?::float8[], ?, ?, ?::uuid, ?::int[], ?::timestamptz, ?::jsonb)`;
 
 /**
  * The same ranking without pruning: every product sharing a query tag is
@@ -119,6 +124,7 @@ export class SimilarityRepository {
       minScore: options.minScore * query.total,
       excludeProductId: options.excludeProductId,
       createdAfter: options.filters.createdAfter,
+      attributes: options.filters.attributes,
     };
     if (tags.every((tag) => tag.weight > 0)) {
       const planned = await plannedTopK((sql, params) => this.em.execute(sql, params), request, limits);
@@ -132,6 +138,7 @@ export class SimilarityRepository {
       request.excludeProductId,
       required.length > 0 ? numberArrayLiteral(request.required.map((tag) => tag.id)) : null,
       request.createdAfter?.toISOString() ?? null,
+      attributesParameter(request.attributes),
     ]);
     return { rows, attempts: 0 };
   }
@@ -152,6 +159,8 @@ export class SimilarityRepository {
     const conditions = [`p.id = any(${bind(textArrayLiteral(productIds), "uuid[]")})`];
     if (required.length > 0) conditions.push(`p.tag_ids @> ${bind(numberArrayLiteral(required as number[]), "int[]")}`);
     if (filters.createdAfter) conditions.push(`p.created_at > ${bind(filters.createdAfter.toISOString(), "timestamptz")}`);
+    const attributes = attributesParameter(filters.attributes);
+    if (attributes) conditions.push(attributesConditionSql(bind(attributes, "jsonb")));
     const rows = await this.em.execute<CandidateRow[]>(
       `select p.id as product_id, p.created_at, cardinality(p.tag_ids) as tag_count, ${score} as score from product p where ${conditions.join(" and ")}`,
       params,
@@ -182,6 +191,7 @@ export class SimilarityRepository {
         visualScore: null,
         tagScore: score,
         duplicate: null,
+        matchedPhotoId: null,
         matchedTags: contributions.map((item) => item.tag).sort(),
         contributions,
       };

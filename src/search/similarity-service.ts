@@ -8,9 +8,10 @@ import type { EventBus } from "../jobs/event-bus.js";
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import { receiveImage, type IncomingFile, type IntakeLimits } from "../media/image-intake.js";
 import type { IncomingFiles } from "../media/incoming-files.js";
-import { candidateDepth, compareCandidates, fusedScore, NEAR_DUPLICATE_SIMILARITY, type DuplicateKind, type HybridCandidate, type RankingSignal } from "./hybrid-ranking.js";
+import { candidateDepth, compareCandidates, fusedScore, NEAR_DUPLICATE_SIMILARITY, type HybridCandidate, type RankingSignal } from "./hybrid-ranking.js";
 import { parseId, parseRequestId } from "../catalog/ids.js";
-import type { ProductRepository } from "../catalog/product-repository.js";
+import { parseAttributes } from "../catalog/product-details.js";
+import type { DuplicatePhoto, ProductRepository } from "../catalog/product-repository.js";
 import { QueryProgress } from "../jobs/query-progress.js";
 import type { ScoredProduct, SimilarityFilters, SimilarityRepository, TagStats } from "./similarity-repository.js";
 import { weighQuery } from "./tag-weights.js";
@@ -27,6 +28,8 @@ export interface SimilarityRequest {
   objectType: string | null;
   color: string | null;
   createdAfter: Date | null;
+  /** Attributes the product must have, each with exactly this value; null or empty: no filter. */
+  attributes: ReadonlyArray<{ name: string; value: string }> | null;
 }
 
 export interface SimilarProducts {
@@ -53,8 +56,8 @@ export interface SimilarityDependencies {
 interface SimilarityProbe {
   evidence: readonly TagEvidence[];
   vector: number[] | null;
-  /** Products that duplicate the query, found by hash (vectors add theirs during ranking). */
-  duplicates: Map<string, DuplicateKind>;
+  /** Products that duplicate the query, found by hash, with their duplicating photo (vectors add theirs during ranking). */
+  duplicates: Map<string, DuplicatePhoto>;
   excludeProductId: string | null;
 }
 
@@ -85,7 +88,7 @@ export class SimilarityService {
         await progress.report("RUNNING", STAGE.synthesised);
         const evidence = tagEvidence(features);
         const duplicates =
-          by === "TAGS" ? new Map<string, DuplicateKind>() : await this.deps.products.productsDuplicating(image.sha256, image.perceptualHash, this.deps.nearDuplicateMaxDistance);
+          by === "TAGS" ? new Map<string, DuplicatePhoto>() : await this.deps.products.productsDuplicating(image.sha256, image.perceptualHash, this.deps.nearDuplicateMaxDistance);
         const probe = { evidence, vector: embedding?.vector ?? null, duplicates, excludeProductId: null };
         const matches = await this.rankByPhoto(probe, { ...request, by }, filters);
         await progress.report("READY", STAGE.ready);
@@ -108,9 +111,9 @@ export class SimilarityService {
     const by = request.by ?? "HYBRID";
     const [vector, near] =
       by === "TAGS" || !this.deps.embedder
-        ? [null, new Set<string>()]
+        ? [null, new Map<string, string>()]
         : await Promise.all([this.deps.visual.productVector(productId), this.deps.products.productsNearDuplicating(productId, this.deps.nearDuplicateMaxDistance)]);
-    const duplicates = new Map<string, DuplicateKind>([...near].map((id) => [id, "NEAR"]));
+    const duplicates = new Map<string, DuplicatePhoto>([...near].map(([id, photoId]) => [id, { kind: "NEAR", photoId }]));
     return this.rankByPhoto({ evidence, vector, duplicates, excludeProductId: productId }, { ...request, by }, filters);
   }
 
@@ -156,20 +159,20 @@ export class SimilarityService {
       request.by === "HYBRID"
         ? similarity.rank(query, stats, { limit: depth, minScore: 0, excludeProductId: probe.excludeProductId, filters })
         : Promise.resolve({ rows: [] }),
-      visual.nearestProducts(probe.vector, depth, { requiredTagIds, createdAfter: filters.createdAfter, excludeProductId: probe.excludeProductId }),
+      visual.nearestProducts(probe.vector, depth, { requiredTagIds, createdAfter: filters.createdAfter, attributes: filters.attributes, excludeProductId: probe.excludeProductId }),
     ]);
-    const visualScores = new Map(byLook.map((match) => [match.productId, match.similarity]));
-    const ids = new Set([...byTags.rows.map((row) => row.product_id), ...visualScores.keys(), ...probe.duplicates.keys()]);
+    const nearest = new Map(byLook.map((match) => [match.productId, match]));
+    const ids = new Set([...byTags.rows.map((row) => row.product_id), ...nearest.keys(), ...probe.duplicates.keys()]);
     ids.delete(probe.excludeProductId ?? "");
-    const missingVisual = [...ids].filter((id) => !visualScores.has(id));
+    const missingVisual = [...ids].filter((id) => !nearest.has(id));
     const [rows, completed] = await Promise.all([
       similarity.scoreCandidates(query, stats, [...ids], filters),
       visual.similarityOf(probe.vector, missingVisual),
     ]);
-    completed.forEach((score, id) => visualScores.set(id, score));
+    completed.forEach((match, id) => nearest.set(id, match));
     const candidates: HybridCandidate[] = rows.map((row) => {
-      const visualScore = visualScores.get(row.product_id) ?? 0;
-      const duplicate = probe.duplicates.get(row.product_id) ?? (visualScore >= NEAR_DUPLICATE_SIMILARITY ? "NEAR" : null);
+      const visualScore = nearest.get(row.product_id)?.similarity ?? 0;
+      const duplicate = probe.duplicates.get(row.product_id)?.kind ?? (visualScore >= NEAR_DUPLICATE_SIMILARITY ? "NEAR" : null);
       return {
         productId: row.product_id,
         visualScore,
@@ -189,7 +192,16 @@ export class SimilarityService {
     );
     return explained.map((match, index) => {
       const candidate = ranked[index]!;
-      return { ...match, score: fusedScore(request.by, candidate.visualScore, candidate.tagScore), visualScore: candidate.visualScore, tagScore: candidate.tagScore, duplicate: candidate.duplicate };
+      // A duplicate found by hash is matched by its duplicating photo; any other product by its photo nearest the query.
+      const matchedPhotoId = probe.duplicates.get(candidate.productId)?.photoId ?? nearest.get(candidate.productId)?.photoId ?? null;
+      return {
+        ...match,
+        score: fusedScore(request.by, candidate.visualScore, candidate.tagScore),
+        visualScore: candidate.visualScore,
+        tagScore: candidate.tagScore,
+        duplicate: candidate.duplicate,
+        matchedPhotoId,
+      };
     });
   }
 
@@ -245,5 +257,9 @@ function checkRequest(request: SimilarityRequest): SimilarityFilters {
   if ((request.objectType !== null && !required[0]) || (request.color !== null && !required[1])) {
     throw new BadUserInputError("objectType and color filters need a word.", { argument: "filter" });
   }
-  return { requiredTags: required.filter((value): value is string => value !== null), createdAfter: request.createdAfter };
+  return {
+    requiredTags: required.filter((value): value is string => value !== null),
+    createdAfter: request.createdAfter,
+    attributes: parseAttributes(request.attributes ?? []),
+  };
 }

@@ -2,7 +2,8 @@
  * The tag score in SQL, written once for the statements built here: a
  * matching tag adds its query weight times the confidence the product carries
  * it with (0 when it does not carry it). The weighted-tags migration's
- * row_score and similar_products hold the same formula; migrations are never
+ * row_score and similar_products (redefined by the attribute-filter
+ * migration) hold the same formula; migrations are never
  * edited, so it is stated there too, and the tests hold all of them to one
  * JS brute force (test/catalog/weighted-similarity.test.ts).
  */

@@ -4,6 +4,7 @@ import { Product } from "../catalog/product.entity.js";
 import { PRODUCT_COLUMNS } from "../catalog/product-repository.js";
 import type { ScoredProduct, SimilarityFilters } from "./similarity-repository.js";
 import { textArrayLiteral } from "../db/sql-arrays.js";
+import { attributesConditionSql, attributesParameter } from "./attribute-filter.js";
 
 /** Reciprocal rank fusion's damping constant (the usual 60): rank 1 is worth 1/61. */
 const RRF_K = 60;
@@ -25,6 +26,7 @@ const SEARCH_TEXT = `
   from product p, websearch_to_tsquery('english', ?) as q
   where p.search_document @@ q
     and (?::timestamptz is null or p.created_at > ?::timestamptz)
+    and (?::jsonb is null or ${attributesConditionSql("?::jsonb")})
     and cardinality(?::text[]) = (
       select count(*) from product_tag pt join tag_stats s on s.id = pt.tag_id
       where pt.product_id = p.id and s.tag = any(?::text[]))
@@ -41,8 +43,9 @@ export class TextSearchRepository {
 
   async searchText(words: readonly string[], limit: number, filters: SimilarityFilters): Promise<TextMatch[]> {
     const at = filters.createdAfter?.toISOString() ?? null;
+    const attributes = attributesParameter(filters.attributes);
     const required = textArrayLiteral(filters.requiredTags);
-    const rows = await this.em.execute<Array<Record<string, unknown>>>(SEARCH_TEXT, [words.join(" or "), at, at, required, required, limit]);
+    const rows = await this.em.execute<Array<Record<string, unknown>>>(SEARCH_TEXT, [words.join(" or "), at, at, attributes, attributes, required, required, limit]);
     return rows.map((row) => ({ product: this.em.map(Product, row) }));
   }
 
@@ -66,7 +69,7 @@ export function fuseByReciprocalRank(byTags: readonly ScoredProduct[], byText: r
   const entry = (match: ScoredProduct) => fused.get(match.product.id) ?? fused.set(match.product.id, { match, tagPart: 0, textPart: 0 }).get(match.product.id)!;
   byTags.forEach((match, index) => (entry(match).tagPart = 1 / (RRF_K + index + 1) / RRF_BEST));
   byText.forEach(({ product }, index) => {
-    entry({ product, score: 0, visualScore: null, tagScore: null, duplicate: null, matchedTags: [], contributions: [] }).textPart = 1 / (RRF_K + index + 1) / RRF_BEST;
+    entry({ product, score: 0, visualScore: null, tagScore: null, duplicate: null, matchedPhotoId: null, matchedTags: [], contributions: [] }).textPart = 1 / (RRF_K + index + 1) / RRF_BEST;
   });
   return [...fused.values()]
     .map(({ match, tagPart, textPart }) => {

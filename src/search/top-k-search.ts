@@ -1,5 +1,6 @@
 import { numberArrayLiteral } from "../db/sql-arrays.js";
 import { rowScoreSql } from "./tag-score-sql.js";
+import { attributesConditionSql, attributesParameter } from "./attribute-filter.js";
 import { DEFAULT_PLAN_LIMITS, ginConjunctions, thresholdGuesses, winningCoalitions, type PlanLimits, type PlannedTag } from "./top-k-plan.js";
 
 export interface TopKRequest {
@@ -12,6 +13,8 @@ export interface TopKRequest {
   minScore: number;
   excludeProductId: string | null;
   createdAfter: Date | null;
+  /** Pairs the product's attributes must hold (empty: no filter). */
+  attributes: Record<string, string>;
 }
 
 export interface RankedRow {
@@ -74,6 +77,8 @@ function topKStatement(request: TopKRequest, sets: readonly number[][], threshol
   const conditions = [`(${sets.map((ids) => `p.tag_ids @> ${bind(numberArrayLiteral(ids), "int[]")}`).join(" or ")})`];
   if (request.required.length > 0) conditions.push(`p.tag_ids @> ${bind(numberArrayLiteral(request.required.map((tag) => tag.id)), "int[]")}`);
   if (request.createdAfter) conditions.push(`p.created_at > ${bind(request.createdAfter.toISOString(), "timestamptz")}`);
+  const attributes = attributesParameter(request.attributes);
+  if (attributes) conditions.push(attributesConditionSql(bind(attributes, "jsonb")));
   if (request.excludeProductId) conditions.push(`p.id <> ${bind(request.excludeProductId, "uuid")}`);
   const floor = bind(threshold, "float8");
   const limit = bind(request.k, "int");

@@ -3,17 +3,22 @@ import type { Embedding, EmbeddingModel } from "../analysis/embedding.js";
 import { distanceSql, embeddingLiteral, parseEmbedding, partCount, similaritySql } from "./embedding-sql.js";
 import { numberArrayLiteral, textArrayLiteral } from "../db/sql-arrays.js";
 import { VisualListCache } from "./visual-list-cache.js";
+import { attributesConditionSql, attributesParameter } from "./attribute-filter.js";
 
 export interface VisualMatch {
   productId: string;
   /** From 0 to 1: the cosine of the closest of the product's photos to the query (below 0 counts as 0). */
   similarity: number;
+  /** That closest photo. */
+  photoId: string;
 }
 
 export interface VisualFilters {
   /** Tag ids the product must carry (from SimilarityFilters). */
   requiredTagIds: number[];
   createdAfter: Date | null;
+  /** Pairs the product's attributes must hold (empty: no filter). */
+  attributes: Record<string, string>;
   excludeProductId: string | null;
 }
 
@@ -128,6 +133,11 @@ export class VisualRepository {
       productConditions.push("p.created_at > ?::timestamptz");
       params.push(filters.createdAfter.toISOString());
     }
+    const attributes = attributesParameter(filters.attributes);
+    if (attributes) {
+      productConditions.push(attributesConditionSql("?::jsonb"));
+      params.push(attributes);
+    }
     if (filters.excludeProductId) {
       productConditions.push("p.id <> ?::uuid");
       params.push(filters.excludeProductId);
@@ -138,15 +148,16 @@ export class VisualRepository {
     // photos are kept by a top-N sort as rows are read (no grouping or sorting of every row
     // read); only those are grouped by product and looked up for the tie-break by created_at.
     // Photos tied at exactly the cut's distance are cut by the sort's order, not by product age.
-    const rows = await this.em.execute<Array<{ product_id: string; similarity: number; photos_read: number }>>(
+    const rows = await this.em.execute<Array<{ product_id: string; photo_id: string; similarity: number; photos_read: number }>>(
       `with q as (select ?::cube[] as parts),
        nearest_photo as materialized (
-         select e.product_id, ${distance} as distance
+         select e.product_id, e.photo_id, ${distance} as distance
          from photo_embedding e cross join q
          where ${["e.model = ?", ...conditions].join(" and ")}
          order by distance limit ?
        )
-       select n.product_id, ${similaritySql("min(n.distance)")} as similarity, (select count(*) from nearest_photo)::int as photos_read
+       select n.product_id, (array_agg(n.photo_id order by n.distance, n.photo_id))[1] as photo_id,
+              ${similaritySql("min(n.distance)")} as similarity, (select count(*) from nearest_photo)::int as photos_read
        from nearest_photo n
        group by n.product_id
        order by min(n.distance), (select p.created_at from product p where p.id = n.product_id) desc, n.product_id desc
@@ -154,21 +165,27 @@ export class VisualRepository {
       params,
     );
     return {
-      matches: rows.map((row) => ({ productId: row.product_id, similarity: Number(row.similarity) })),
+      matches: rows.map((row) => ({ productId: row.product_id, similarity: Number(row.similarity), photoId: row.photo_id })),
       photosRead: rows[0]?.photos_read ?? 0,
     };
   }
 
-  /** Visual similarity of given products to the vector (for candidates found by their tags); 0 for products without a vector. */
-  async similarityOf(vector: readonly number[], productIds: readonly string[]): Promise<Map<string, number>> {
+  /**
+   * Visual similarity of given products to the vector, by their closest
+   * photo (for candidates found by their tags); products without a vector
+   * are left out.
+   */
+  async similarityOf(vector: readonly number[], productIds: readonly string[]): Promise<Map<string, VisualMatch>> {
     if (productIds.length === 0) return new Map();
-    const rows = await this.em.execute<Array<{ product_id: string; similarity: number }>>(
+    const distance = distanceSql("e.parts", "q.parts", this.parts);
+    const rows = await this.em.execute<Array<{ product_id: string; photo_id: string; similarity: number }>>(
       `with q as (select ?::cube[] as parts)
-       select e.product_id, max(${similaritySql(distanceSql("e.parts", "q.parts", this.parts))}) as similarity
-       from photo_embedding e cross join q where e.product_id = any(?::uuid[]) and e.model = ? group by e.product_id`,
+       select distinct on (e.product_id) e.product_id, e.photo_id, ${similaritySql(distance)} as similarity
+       from photo_embedding e cross join q where e.product_id = any(?::uuid[]) and e.model = ?
+       order by e.product_id, ${distance}, e.photo_id`,
       [embeddingLiteral(vector), textArrayLiteral(productIds), this.model.id],
     );
-    return new Map(rows.map((row) => [row.product_id, Number(row.similarity)]));
+    return new Map(rows.map((row) => [row.product_id, { productId: row.product_id, similarity: Number(row.similarity), photoId: row.photo_id }]));
   }
 
   /** Photos with no vector of this model (never embedded, or by an older model), oldest first. */

@@ -13,7 +13,7 @@ import { PhotoFeaturesRepository } from "../../src/catalog/photo-features-reposi
 let orm: MikroORM;
 let dropDatabase: () => Promise<void>;
 let productId: string;
-const NO_FILTERS = { requiredTags: [], createdAfter: null };
+const NO_FILTERS = { requiredTags: [], createdAfter: null, attributes: {} };
 const CAPTION = "A handmade terracotta vase on a sunny windowsill.";
 
 const searchText = (words: string[]) => new TextSearchRepository(orm.em.fork()).searchText(words, 10, NO_FILTERS);

@@ -92,7 +92,7 @@ afterAll(async () => {
   await Promise.all(drops.map((drop) => drop()));
 });
 
-const noFilters = { requiredTags: [], createdAfter: null };
+const noFilters = { requiredTags: [], createdAfter: null, attributes: {} };
 
 function randomQuery(next: () => number): TagEvidence[] {
   const evidence = new Map<string, number>();
@@ -112,6 +112,7 @@ function randomOptions(next: () => number, round: number): SimilarityOptions {
     filters: {
       requiredTags: round % 9 === 0 ? [COLOURS[Math.floor(next() * 3)]!] : [],
       createdAfter: round % 8 === 0 ? new Date(catalogue[Math.floor(next() * catalogue.length)]!.createdAt) : null,
+      attributes: {},
     },
   };
 }

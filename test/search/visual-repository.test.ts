@@ -18,11 +18,11 @@ import { PhotoFeaturesRepository } from "../../src/catalog/photo-features-reposi
  */
 
 const MODEL: EmbeddingModel = { id: "test-model/v1", dimension: 150 };
-const NO_FILTERS: VisualFilters = { requiredTagIds: [], createdAfter: null, excludeProductId: null };
+const NO_FILTERS: VisualFilters = { requiredTagIds: [], createdAfter: null, attributes: {}, excludeProductId: null };
 
 let orm: MikroORM;
 let dropDatabase: () => Promise<void>;
-const products: Array<{ id: string; vector: number[]; createdAt: Date; red: boolean }> = [];
+const products: Array<{ id: string; photoId: string; vector: number[]; createdAt: Date; red: boolean; size: string }> = [];
 const next = seededRandom(7);
 
 function unit(values: number[]): number[] {
@@ -47,10 +47,16 @@ beforeAll(async () => {
   const em = orm.em.fork();
   const start = Date.parse("2026-01-01T00:00:00Z");
   for (let index = 0; index < 400; index++) {
-    const product = { id: randomUUID(), vector: near(centres[index % centres.length]!, 0.08), createdAt: new Date(start + index * 1000), red: index % 3 === 0 };
-    products.push(product);
     const photoId = randomUUID();
-    await em.execute("insert into product (id, source_url, created_at) values (?, ?, ?)", [product.id, `https://shop.example/${product.id}`, product.createdAt.toISOString()]);
+    const vector = near(centres[index % centres.length]!, 0.08);
+    const product = { id: randomUUID(), photoId, vector, createdAt: new Date(start + index * 1000), red: index % 3 === 0, size: index % 2 === 0 ? "L" : "M" };
+    products.push(product);
+    await em.execute("insert into product (id, source_url, created_at, attributes) values (?, ?, ?, ?::jsonb)", [
+      product.id,
+      `https://shop.example/${product.id}`,
+      product.createdAt.toISOString(),
+      JSON.stringify({ size: product.size, brand: "acme" }),
+    ]);
     await em.execute(
       `insert into photo (id, product_id, storage_key, mime_type, width, height, byte_size, sha256, features, created_at)
        values (?, ?, ?, 'image/png', 10, 10, 100, ?, '{}', ?)`,
@@ -75,6 +81,7 @@ describe("visual neighbours", () => {
       const expected = bruteForce(vector, 10);
       expect(found.map((match) => match.productId)).toEqual(expected.map((match) => match.id));
       found.forEach((match, index) => expect(match.similarity).toBeCloseTo(expected[index]!.similarity, 9));
+      expect(found.map((match) => match.photoId)).toEqual(expected.map((match) => products.find((product) => product.id === match.id)!.photoId));
     }
   });
 
@@ -84,10 +91,12 @@ describe("visual neighbours", () => {
     const red = (await new SimilarityRepository(em).tagStats(["color:red"])).idOf("color:red")!;
     const vector = products[5]!.vector;
     const after = products[200]!.createdAt;
-    const filters = { requiredTagIds: [red], createdAfter: after, excludeProductId: products[204]!.id };
+    const filters = { requiredTagIds: [red], createdAfter: after, attributes: { size: "L", brand: "acme" }, excludeProductId: products[204]!.id };
     const found = await repository.nearestProducts(vector, 10, filters);
-    const expected = bruteForce(vector, 10, (product) => product.red && product.createdAt > after && product.id !== products[204]!.id);
+    const expected = bruteForce(vector, 10, (product) => product.red && product.createdAt > after && product.size === "L" && product.id !== products[204]!.id);
+    expect(expected).toHaveLength(10);
     expect(found.map((match) => match.productId)).toEqual(expected.map((match) => match.id));
+    expect(await repository.nearestProducts(vector, 10, { ...NO_FILTERS, attributes: { size: "XL" } })).toEqual([]);
   });
 
   it("keep the vectors of each model apart, and list the photos a model has not embedded", async () => {
@@ -135,6 +144,28 @@ describe("visual neighbours", () => {
       const other = near(centres[query]!, 0.1);
       const found = await repository.nearestProducts(other, 10, NO_FILTERS, 8);
       expect(found.map((match) => match.productId)).toEqual(bruteForce(other, 10).map((match) => match.id));
+    }
+  });
+
+  it("name the product's photo nearest the query, ranked or completed", async () => {
+    const em = orm.em.fork();
+    const model: EmbeddingModel = { id: "test-model-two-photos/v1", dimension: 150 };
+    const product = products[1]!;
+    const second = randomUUID();
+    await em.execute(
+      `insert into photo (id, product_id, storage_key, mime_type, width, height, byte_size, sha256, features) values (?, ?, ?, 'image/png', 10, 10, 100, ?, '{}')`,
+      [second, product.id, `${second}.png`, createHash("sha256").update(second).digest("hex")],
+    );
+    const looks = { [product.photoId]: centres[2]!, [second]: centres[3]! };
+    for (const [photoId, vector] of Object.entries(looks)) await new VisualRepository(em, model).saveEmbedding(photoId, product.id, { model: model.id, vector });
+    const repository = new VisualRepository(em, model);
+    for (const [photoId, vector] of Object.entries(looks)) {
+      const query = near(vector, 0.02);
+      const [nearest] = await repository.nearestProducts(query, 1, NO_FILTERS);
+      expect(nearest).toMatchObject({ productId: product.id, photoId });
+      const completed = (await repository.similarityOf(query, [product.id])).get(product.id);
+      expect(completed).toMatchObject({ productId: product.id, photoId });
+      expect(completed!.similarity).toBeCloseTo(nearest!.similarity, 9);
     }
   });
 

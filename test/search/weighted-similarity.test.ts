@@ -24,6 +24,7 @@ interface SeededProduct {
   id: string;
   createdAt: Date;
   tags: Map<string, number>;
+  attributes: Record<string, string>;
 }
 const catalogue: SeededProduct[] = [];
 
@@ -36,6 +37,8 @@ const VOCABULARY = [
 /** Skewed: low indexes are common, high ones rare. */
 const draw = (next: () => number) => VOCABULARY[Math.floor(next() ** 2.5 * VOCABULARY.length)]!;
 const CONFIDENCES = [1, 0.9, 0.75, 0.5, 0.3];
+const SIZES = ["S", "M", "L"];
+const BRANDS = ["acme", "globex"];
 
 beforeAll(async () => {
   ({ orm, drop: dropDatabase } = await createMigratedOrm());
@@ -45,12 +48,19 @@ beforeAll(async () => {
     const tags = new Map<string, number>();
     const count = 2 + Math.floor(next() * 7);
     while (tags.size < count) tags.set(draw(next), CONFIDENCES[Math.floor(next() * CONFIDENCES.length)]!);
+    // Some products have no attributes, so a filter also leaves out products lacking the name.
+    const attributes: Record<string, string> = index % 7 === 0 ? {} : { size: SIZES[index % SIZES.length]!, brand: BRANDS[Math.floor(index / 3) % BRANDS.length]! };
     // Some products share a timestamp, so the id tie-break is exercised too.
-    catalogue.push({ id: randomUUID(), createdAt: new Date(start + Math.floor(index / 3) * 1000), tags });
+    catalogue.push({ id: randomUUID(), createdAt: new Date(start + Math.floor(index / 3) * 1000), tags, attributes });
   }
   const em = orm.em.fork();
   for (const product of catalogue) {
-    await em.execute("insert into product (id, source_url, created_at) values (?, ?, ?)", [product.id, `https://shop.example/${product.id}`, product.createdAt.toISOString()]);
+    await em.execute("insert into product (id, source_url, created_at, attributes) values (?, ?, ?, ?::jsonb)", [
+      product.id,
+      `https://shop.example/${product.id}`,
+      product.createdAt.toISOString(),
+      JSON.stringify(product.attributes),
+    ]);
     const evidence = [...product.tags].map(([tag, confidence]) => ({ tag, confidence })).sort((a, b) => (a.tag < b.tag ? -1 : 1));
     await new PhotoFeaturesRepository(em).setProductTags(product.id, evidence);
   }
@@ -68,6 +78,7 @@ function bruteForce(query: ReturnType<typeof weighQuery>, limit: number, minScor
     .filter((product) => product.id !== exclude)
     .filter((product) => filters.requiredTags.every((tag) => product.tags.has(tag)))
     .filter((product) => !filters.createdAfter || product.createdAt > filters.createdAfter)
+    .filter((product) => Object.entries(filters.attributes).every(([name, value]) => product.attributes[name] === value))
     .map((product) => ({
       product,
       // Confidences are stored as float4, as Math.fround rounds them.
@@ -94,7 +105,9 @@ async function randomQuery(next: () => number) {
   return { repository, stats, query };
 }
 
-const noFilters: SimilarityFilters = { requiredTags: [], createdAfter: null };
+const noFilters: SimilarityFilters = { requiredTags: [], createdAfter: null, attributes: {} };
+/** None, one pair, two pairs (both must hold), and a value no product has. */
+const ATTRIBUTE_FILTERS: Array<Record<string, string>> = [{}, { size: "M" }, { size: "L", brand: "acme" }, { brand: "initech" }];
 
 describe("weighted tag similarity", () => {
   /**
@@ -127,20 +140,45 @@ describe("weighted tag similarity", () => {
 
     it("honours minScore, filters and an excluded product exactly", async () => {
       const next = seededRandom(99);
+      let filteredByAttributes = 0;
       for (let round = 0; round < 60; round += 1) {
         const { repository, query } = await randomQuery(next);
         const minScore = [0, 0.2, 0.5, 0.8][round % 4]!;
         const filters: SimilarityFilters = {
           requiredTags: round % 3 === 0 ? [draw(next)] : [],
           createdAfter: round % 2 === 0 ? new Date(catalogue[Math.floor(next() * catalogue.length)]!.createdAt) : null,
+          attributes: ATTRIBUTE_FILTERS[Math.floor(round / 4) % ATTRIBUTE_FILTERS.length]!,
         };
         const exclude = round % 5 === 0 ? catalogue[Math.floor(next() * catalogue.length)]!.id : null;
         const stats = await repository.tagStats([...query.tags.map(({ tag }) => tag), ...filters.requiredTags]);
         const found = await repository.rank(query, stats, { limit: 10, minScore, excludeProductId: exclude, filters }, limits);
         expect(found.rows.map((row) => row.product_id), `round ${round}`).toEqual(bruteForce(query, 10, minScore, filters, exclude).map((item) => item.id));
         expect(found.rows.every((row) => Number(row.score) >= minScore * query.total - 1e-9)).toBe(true);
+        if (Object.keys(filters.attributes).length > 0 && found.rows.length > 0) filteredByAttributes += 1;
       }
+      // The attribute filters kept some products, so the comparison was not only of empty results.
+      expect(filteredByAttributes).toBeGreaterThan(5);
     });
+  });
+
+  it("the pruned SQL function filters attributes within its search: a full top k of matching products", async () => {
+    const fallback = { ...DEFAULT_PLAN_LIMITS, maxCandidates: -1 };
+    const filters: SimilarityFilters = { ...noFilters, attributes: { size: "M", brand: "globex" } };
+    const matching = new Set(catalogue.filter((product) => product.attributes.size === "M" && product.attributes.brand === "globex").map((product) => product.id));
+    const next = seededRandom(23);
+    let fullerThanFilteringAfter = 0;
+    for (let round = 0; round < 10; round += 1) {
+      const { repository, stats, query } = await randomQuery(next);
+      const found = await repository.rank(query, stats, { limit: 5, minScore: 0, excludeProductId: null, filters }, fallback);
+      expect(found.attempts).toBe(0);
+      const expected = bruteForce(query, 5, 0, filters, null);
+      expect(found.rows.map((row) => row.product_id), `round ${round}`).toEqual(expected.map((item) => item.id));
+      expect(found.rows.every((row) => matching.has(row.product_id))).toBe(true);
+      // Filtering the unfiltered top k afterwards would have left fewer.
+      const filteredAfter = bruteForce(query, 5, 0, noFilters, null).filter((item) => matching.has(item.id));
+      if (found.rows.length > filteredAfter.length) fullerThanFilteringAfter += 1;
+    }
+    expect(fullerThanFilteringAfter).toBeGreaterThan(0);
   });
 
   it("findSimilar returns rank's products, in rank's order", async () => {
@@ -226,6 +264,21 @@ describe("weighted tag similarity", () => {
       );
     });
     expect(plan.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(/(Index|Index Only|Bitmap Index) Scan (using|on) product_tag_pkey/);
+  });
+
+  it("reverting the attribute-filter migration restores similar_products without the filter", async () => {
+    await migrateDownThrough(orm, "Migration20261206000000_attribute_filter");
+    try {
+      const { stats, query } = await randomQuery(seededRandom(31));
+      const known = query.tags.filter(({ tag }) => stats.idOf(tag) !== undefined);
+      const rows = await orm.em.fork().execute<Array<{ product_id: string }>>(
+        "select product_id from similar_products(?::int[], ?::float8[], 10, 0, null, null, null)",
+        [numberArrayLiteral(known.map(({ tag }) => stats.idOf(tag)!)), numberArrayLiteral(known.map(({ weight }) => weight))],
+      );
+      expect(rows.map((row) => row.product_id)).toEqual(bruteForce(query, 10, 0, noFilters, null).map((item) => item.id));
+    } finally {
+      await migrate(orm);
+    }
   });
 
   it("fills in the confidence sums of existing tags when the tag-confidence migration runs", async () => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
+import { mulberry32 } from "../../src/seeded-random.js";
 import type { ImageFeatures } from "../../src/analysis/features.js";
 
 export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -10,6 +11,27 @@ export function solidPng(red: number, green: number, blue: number, size = 64): P
   return sharp({ create: { width: size, height: size, channels: 3, background: { r: red, g: green, b: blue } } })
     .png()
     .toBuffer();
+}
+
+/**
+ * A small real PNG of one colour under a seeded pattern of light and shade
+ * (8×8 cells). Its mean colour points the way the colour does, so the pixel
+ * embedder sees the colour; unlike solid PNGs (whose perceptual hashes are
+ * all 0, so every one is a near duplicate of every other), different seeds
+ * give photos whose hashes lie far apart.
+ */
+export function shadedPng(red: number, green: number, blue: number, seed: number, size = 64): Promise<Buffer> {
+  const random = mulberry32(seed);
+  const cells = 8;
+  const shades = Array.from({ length: cells * cells }, () => 0.4 + 0.6 * random());
+  const pixels = Buffer.alloc(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const shade = shades[Math.floor((y * cells) / size) * cells + Math.floor((x * cells) / size)]!;
+      pixels.set([red, green, blue].map((channel) => Math.round(channel * shade)), (y * size + x) * 3);
+    }
+  }
+  return sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ArgsType, Field, Float, GraphQLISODateTime, InputType, Int, registerEnumType } from "type-graphql";
 import type { RankingSignal } from "../../search/hybrid-ranking.js";
 import type { SimilarityRequest } from "../../search/similarity-service.js";
+import { ProductAttributeInput } from "../product/product.type.js";
 
 export const RankingSignalEnum = { HYBRID: "HYBRID", VISUAL: "VISUAL", TAGS: "TAGS" } as const satisfies Record<RankingSignal, RankingSignal>;
 registerEnumType(RankingSignalEnum, {
@@ -23,6 +24,12 @@ export class ProductFilterInput {
 
   @Field(() => GraphQLISODateTime, { nullable: true, description: "Only products added after this time." })
   createdAfter?: Date | null;
+
+  @Field(() => [ProductAttributeInput], {
+    nullable: true,
+    description: "Only products with every one of these attributes, each with exactly this value (case and all). An empty list filters nothing.",
+  })
+  attributes?: ProductAttributeInput[] | null;
 }
 
 /** The arguments every ranking takes. */
@@ -39,7 +46,14 @@ export class RankingArgs {
 
   static toRequest(args: RankingArgs): SimilarityRequest {
     const { limit, minScore, filter } = args;
-    return { limit, minScore, objectType: filter?.objectType ?? null, color: filter?.color ?? null, createdAfter: filter?.createdAfter ?? null };
+    return {
+      limit,
+      minScore,
+      objectType: filter?.objectType ?? null,
+      color: filter?.color ?? null,
+      createdAfter: filter?.createdAfter ?? null,
+      attributes: filter?.attributes ?? null,
+    };
   }
 }
 
