@@ -12,6 +12,7 @@ import { Migration20261203000000_trusted_documents_only } from "./Migration20261
 import { Migration20261204000000_unlogged_rate_limits } from "./Migration20261204000000_unlogged_rate_limits.js";
 import { Migration20261205000000_product_details } from "./Migration20261205000000_product_details.js";
 import { Migration20261206000000_attribute_filter } from "./Migration20261206000000_attribute_filter.js";
+import { Migration20261207000000_product_imports } from "./Migration20261207000000_product_imports.js";
 
 /** Every migration, in order. Listed explicitly so the same code runs under tsx and from a build. */
 export const migrationsList = [
@@ -29,4 +30,5 @@ export const migrationsList = [
   { name: "Migration20261204000000_unlogged_rate_limits", class: Migration20261204000000_unlogged_rate_limits },
   { name: "Migration20261205000000_product_details", class: Migration20261205000000_product_details },
   { name: "Migration20261206000000_attribute_filter", class: Migration20261206000000_attribute_filter },
+  { name: "Migration20261207000000_product_imports", class: Migration20261207000000_product_imports },
 ];
