@@ -1,3 +1,4 @@
+import { CodedErrorType } from "../coded-error.type.js";
 import { Field, GraphQLISODateTime, ID, Int, InterfaceType, ObjectType, registerEnumType } from "type-graphql";
 
 export enum AnalysisStatusValue {
@@ -8,14 +9,8 @@ export enum AnalysisStatusValue {
 }
 registerEnumType(AnalysisStatusValue, { name: "AnalysisStatus", description: "Where a photo's analysis stands." });
 
-@ObjectType("AnalysisError", { description: "Why an analysis failed (FAILED), or what a finished one left out (READY with ANALYSIS_PARTIAL: an expert stopped or skipped, its tags missing)." })
-export class AnalysisErrorType {
-  @Field(() => String, { description: "A stable code, as in GraphQL errors' extensions.code." })
-  code!: string;
-
-  @Field(() => String)
-  message!: string;
-}
+@ObjectType("AnalysisError", { implements: CodedErrorType, description: "Why an analysis failed (FAILED), or what a finished one left out (READY with ANALYSIS_PARTIAL: an expert stopped or skipped, its tags missing)." })
+export class AnalysisErrorType extends CodedErrorType {}
 
 @ObjectType("AnalysisStage", { description: "One stage an analysis went through." })
 export class AnalysisStageType {

@@ -1,5 +1,6 @@
 import { Field, GraphQLISODateTime, ID, InputType, Int, InterfaceType, ObjectType, registerEnumType } from "type-graphql";
 import type { ImportItemStatus } from "../../imports/import-repository.js";
+import { CodedErrorType } from "../coded-error.type.js";
 import { ProductAttributeInput } from "../product/product.type.js";
 
 export const ImportItemStatusEnum = {
@@ -41,14 +42,12 @@ export class ImportItemInput {
   attributes?: ProductAttributeInput[] | null;
 }
 
-@ObjectType("ImportItemError", { description: "Why an import item failed." })
-export class ImportItemErrorType {
-  @Field(() => String, { description: "A stable code: IMPORT_URL_FORBIDDEN, IMPORT_FETCH_FAILED, a media code (UNSUPPORTED_MEDIA_TYPE…), a catalogue code (DUPLICATE_IMAGE…) or an analysis's." })
-  code!: string;
-
-  @Field(() => String)
-  message!: string;
-}
+@ObjectType("ImportItemError", {
+  implements: CodedErrorType,
+  description:
+    "Why an import item failed: IMPORT_URL_FORBIDDEN, IMPORT_FETCH_FAILED, a media code (UNSUPPORTED_MEDIA_TYPE…), a catalogue code (DUPLICATE_IMAGE…), BAD_USER_INPUT, or its analysis's code.",
+})
+export class ImportItemErrorType extends CodedErrorType {}
 
 @ObjectType("ImportItem", { description: "One item of an import, as submitted, and where it stands." })
 export class ImportItemType {
