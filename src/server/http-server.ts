@@ -16,6 +16,7 @@ import { authenticateRequest, requestAuthOf } from "./auth/authenticate-request.
 import { requireScopesPlugin } from "./auth/require-scopes-plugin.js";
 import { drainUnreadUploads } from "./drain-uploads.js";
 import { bodyIdleTimeout, httpServerTimeouts, type HttpTimeouts } from "./http-timeouts.js";
+import { JSON_BODY_LIMIT_BYTES, jsonBodyErrors } from "./json-body-errors.js";
 import { apolloQueryLimits, type CostBudget, type QueryLimits } from "./limits/query-limits.js";
 import { createGraphiqlRouter } from "./graphiql/graphiql-router.js";
 import { startSubscriptionsServer } from "./subscriptions-server.js";
@@ -134,7 +135,8 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
   app.use(
     GRAPHQL_PATH,
     bodyIdleTimeout(options.httpTimeouts.idleMs),
-    express.json({ limit: "1mb" }),
+    express.json({ limit: JSON_BODY_LIMIT_BYTES }),
+    jsonBodyErrors,
     // One byte over our own limit, so intake (which reports it clearly) sees the overflow first.
     graphqlUploadExpress({ maxFileSize: options.maxUploadBytes + 1, maxFiles: 4 }),
     drainUnreadUploads,
