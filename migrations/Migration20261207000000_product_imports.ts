@@ -18,8 +18,11 @@ export class Migration20261207000000_product_imports extends Migration {
     this.addSql(`create table product_import (
       id uuid primary key,
       created_at timestamptz not null default now(),
-      item_count int not null
+      item_count int not null,
+      -- Who imported it (null: no key, AUTH=off): an API key's unfinished items are bounded.
+      api_key_id uuid
     );`);
+    this.addSql(`create index product_import_api_key on product_import (api_key_id, created_at);`);
     this.addSql(`create table import_item (
       import_id uuid not null references product_import (id) on delete cascade,
       index int not null,

@@ -155,6 +155,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       createRepository: () => new ImportRepository(orm.em.fork()),
       jobs,
       bus,
+      maxPendingItems: config.importFetch.maxPendingItems,
       assertCanAnalyse: () => createCatalog(orm.em.fork()).assertTaggerConfigured(),
       logger,
     });

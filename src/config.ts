@@ -90,6 +90,9 @@ const envSchema = z.object({
   // Import items a worker process fetches and writes at once: mostly waiting on other hosts, so more than
   // WORKER_CONCURRENCY; the analyses they queue still run WORKER_CONCURRENCY at a time.
   IMPORT_CONCURRENCY: int(4, 1, 64),
+  // Unsettled import items one API key (or all requests without a key) may have: importProducts past it is refused
+  // (RATE_LIMITED, limit pendingImportItems), so no key can queue work faster than the workers settle it.
+  IMPORT_MAX_PENDING_ITEMS: int(10_000, 1),
   IMPORT_FETCH_ALLOW_HOSTS: list.superRefine((entries, ctx) => {
     for (const problem of entries.map(allowEntryProblem)) if (problem) ctx.addIssue({ code: "custom", message: problem });
   }),
@@ -198,7 +201,7 @@ export interface Config {
     nearDuplicateMaxDistance: number;
   };
   /** Fetching images by URL (media/remote/http-image-fetcher.ts); the byte cap is media.maxUploadBytes. */
-  importFetch: { timeoutMs: number; maxRedirects: number; allowHosts: string[]; concurrency: number };
+  importFetch: { timeoutMs: number; maxRedirects: number; allowHosts: string[]; concurrency: number; maxPendingItems: number };
   jobs: {
     /** Whether this API process also runs analysis jobs (the default); `npm run worker` runs them alone. */
     runWorker: boolean;
@@ -322,6 +325,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       maxRedirects: env.IMPORT_FETCH_MAX_REDIRECTS,
       allowHosts: env.IMPORT_FETCH_ALLOW_HOSTS,
       concurrency: env.IMPORT_CONCURRENCY,
+      maxPendingItems: env.IMPORT_MAX_PENDING_ITEMS,
     },
     jobs: {
       runWorker: env.RUN_WORKER,

@@ -30,7 +30,7 @@ describe("config", () => {
   });
 
   it("fetches by URL from public addresses only unless IMPORT_FETCH_ALLOW_HOSTS names hosts or ranges", () => {
-    expect(loadConfig({}).importFetch).toEqual({ timeoutMs: 30_000, maxRedirects: 5, allowHosts: [], concurrency: 4 });
+    expect(loadConfig({}).importFetch).toEqual({ timeoutMs: 30_000, maxRedirects: 5, allowHosts: [], concurrency: 4, maxPendingItems: 10_000 });
     const config = loadConfig({ IMPORT_FETCH_ALLOW_HOSTS: " localhost, 127.0.0.1 ,10.0.0.0/8,::1,", IMPORT_FETCH_MAX_REDIRECTS: "0" });
     expect(config.importFetch).toMatchObject({ maxRedirects: 0, allowHosts: ["localhost", "127.0.0.1", "10.0.0.0/8", "::1"] });
   });

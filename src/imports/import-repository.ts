@@ -72,7 +72,7 @@ export class ImportRepository {
    * Writes the import and all its items in one statement: items refused at
    * submission are FAILED already, the others QUEUED for their jobs.
    */
-  async create(items: readonly SubmittedItem[]): Promise<string> {
+  async create(items: readonly SubmittedItem[], apiKeyId: string | null): Promise<string> {
     const importId = randomUUID();
     const rows = items.map(({ index, spec, refusal }) => ({
       index,
@@ -86,14 +86,36 @@ export class ImportRepository {
       error_message: refusal?.message ?? null,
     }));
     await this.em.execute(
-      `with created as (insert into product_import (id, item_count) values (?::uuid, ?) returning id)
+      `with created as (insert into product_import (id, item_count, api_key_id) values (?::uuid, ?, ?::uuid) returning id)
        insert into import_item (import_id, index, image_url, source_url, external_id, title, attributes, status, error_code, error_message)
        select created.id, r.index, r.image_url, r.source_url, r.external_id, r.title, r.attributes, r.status, r.error_code, r.error_message
        from created, jsonb_to_recordset(?::jsonb) as r(index int, image_url text, source_url text, external_id text, title text,
          attributes jsonb, status text, error_code text, error_message text)`,
-      [importId, items.length, JSON.stringify(rows)],
+      [importId, items.length, apiKeyId, JSON.stringify(rows)],
     );
     return importId;
+  }
+
+  /**
+   * Runs `write` once no other import of the same key is being written (an
+   * advisory lock for the transaction), so a bound checked inside holds
+   * against a concurrent import of the same key.
+   */
+  async exclusiveForKey<T>(apiKeyId: string | null, write: (repository: ImportRepository) => Promise<T>): Promise<T> {
+    return this.em.transactional(async (tx) => {
+      await tx.execute(`select pg_advisory_xact_lock(hashtext('product_import:' || coalesce(?::text, 'anonymous')))`, [apiKeyId]);
+      return write(new ImportRepository(tx));
+    });
+  }
+
+  /** Items of this key's imports (null: without a key) not settled yet. */
+  async pendingItemsOf(apiKeyId: string | null): Promise<number> {
+    const [row] = await this.em.execute<Array<{ n: number }>>(
+      `select count(*)::int as n from product_import i join import_item it on it.import_id = i.id
+       where i.api_key_id is not distinct from ?::uuid and it.status in ('QUEUED', 'FETCHING', 'ANALYSING')`,
+      [apiKeyId],
+    );
+    return row?.n ?? 0;
   }
 
   async counts(importId: string): Promise<ImportCounts | null> {

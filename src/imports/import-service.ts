@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { BadUserInputError, NotFoundError } from "../errors.js";
+import { RateLimitedError } from "../server/limits/rate/rate-limited.js";
 import type { EventBus } from "../jobs/event-bus.js";
 import { eventStream } from "../jobs/event-stream.js";
 import { parseId } from "../catalog/ids.js";
@@ -12,6 +13,8 @@ export interface ImportServiceDependencies {
   createRepository: () => ImportRepository;
   jobs: { sendEach(queue: string, jobs: ReadonlyArray<{ key: string; data: object }>): Promise<void> };
   bus: EventBus;
+  /** IMPORT_MAX_PENDING_ITEMS: unsettled items one key (or all requests without a key) may have. */
+  maxPendingItems: number;
   /** Whether a tagger is configured: without one, no import can finish. */
   assertCanAnalyse: () => void;
   logger: Pick<Logger, "warn">;
@@ -42,12 +45,16 @@ export class ImportService {
    * and returns the import at once. A process that dies before the jobs
    * are sent leaves its items QUEUED, and the import sweep sends them.
    */
-  async start(items: readonly ImportItemInput[]): Promise<ImportCounts> {
+  async start(items: readonly ImportItemInput[], apiKeyId: string | null): Promise<ImportCounts> {
     this.deps.assertCanAnalyse();
     const submitted = checkImportItems(items);
-    const repository = this.deps.createRepository();
-    const importId = await repository.create(submitted);
     const queued = submitted.filter((item) => item.refusal === null);
+    const repository = this.deps.createRepository();
+    const importId = await repository.exclusiveForKey(apiKeyId, async (locked) => {
+      const pending = await locked.pendingItemsOf(apiKeyId);
+      if (pending + queued.length > this.deps.maxPendingItems) throw tooManyPending(pending, queued.length, this.deps.maxPendingItems);
+      return locked.create(submitted, apiKeyId);
+    });
     await this.send(queued.map(({ index }) => ({ importId, index }))).catch((error: unknown) => {
       this.deps.logger.warn({ err: error, importId }, "could not queue the import's items now; the import sweep will");
     });
@@ -116,3 +123,18 @@ async function* progressOf(moves: AsyncIterableIterator<ItemMoved | null>, impor
     await moves.return?.();
   }
 }
+
+/**
+ * An import that would leave its key with more unsettled items than allowed:
+ * a key cannot queue work faster than the workers settle it. Nothing was
+ * written; trying again once earlier items have settled succeeds.
+ */
+function tooManyPending(pending: number, requested: number, maximum: number): RateLimitedError {
+  return new RateLimitedError(
+    `Rate limited: ${pending} items of this key's imports are not settled yet, and this import would add ${requested}; at most ${maximum} may be. Try again once some have settled.`,
+    { limit: "pendingImportItems", maximum, current: pending, requested, retryAfterSeconds: PENDING_RETRY_SECONDS },
+  );
+}
+
+/** A minute: items settle at the workers' pace, about one per second each. */
+const PENDING_RETRY_SECONDS = 60;

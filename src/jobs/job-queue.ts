@@ -131,8 +131,17 @@ export class AnalysisJobQueue {
   async defineWork(queue: string, options: WorkOptions, handler: (data: object, attempt: JobAttempt) => Promise<void>): Promise<void> {
     await this.createWorkQueue(queue, options);
     for (let index = 0; index < options.concurrency; index += 1) {
-      await this.boss.work<object>(queue, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-        if (job) await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+      let worker = "";
+      worker = await this.boss.work<object>(queue, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+        if (!job) return;
+        try {
+          await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+        } finally {
+          // pg-boss waits out the polling interval after every job, found or not: a worker that just found one
+          // asks for the next at once instead, so a backlog of quick jobs (an import's refused or unchanged
+          // items) drains at the database's pace, not two jobs per second per worker.
+          if (worker) this.boss.notifyWorker(worker);
+        }
       });
     }
   }

@@ -262,3 +262,30 @@ describe("importProducts and deleteProduct", () => {
     expect(await gated.storedFiles()).toEqual([]);
   });
 });
+
+describe("importProducts beyond IMPORT_MAX_PENDING_ITEMS", () => {
+  let bounded: TestApp;
+
+  beforeAll(async () => {
+    bounded = await startTestApp({ IMPORT_FETCH_ALLOW_HOSTS: "127.0.0.1", IMPORT_MAX_PENDING_ITEMS: "5" }, pixelAnalysers());
+  });
+
+  afterAll(async () => {
+    feed.release();
+    await bounded?.stop();
+  });
+
+  it("refuses an import that would leave more items unsettled than allowed (RATE_LIMITED), writing nothing, until they settle", async () => {
+    feed.hold();
+    const feedItems = (count: number, from: number) =>
+      Array.from({ length: count }, (_, i) => ({ imageUrl: `${feed.origin}/gone/${from + i}.png`, sourceUrl: `https://shop.example/bounded/${from + i}` }));
+    const first = await importItems(bounded, feedItems(4, 0));
+    expect(first).toMatchObject({ total: 4, pending: 4 });
+    const refused = await bounded.client.query(IMPORT, { items: feedItems(2, 1000) });
+    expect(refused.errors![0]!.extensions).toMatchObject({ code: "RATE_LIMITED", limit: "pendingImportItems", maximum: 5, current: 4, requested: 2 });
+    expect((await bounded.sql<{ n: number }>("select count(*)::int as n from product_import"))[0]!.n).toBe(1);
+    feed.release();
+    expect(await settled(bounded, first.id)).toMatchObject({ failed: 4, finished: true });
+    expect((await importItems(bounded, feedItems(2, 1000))).total).toBe(2);
+  });
+});

@@ -16,7 +16,7 @@ export class ImportProductsResolver {
       "Follow it with importProgress, list its items with productImport.",
   })
   async importProducts(@Arg("items", () => [ImportItemInput]) items: ImportItemInput[], @Ctx() ctx: RequestContext): Promise<ProductImportType> {
-    return importView(await ctx.imports.start(items));
+    return importView(await ctx.imports.start(items, ctx.auth.key?.id ?? null));
   }
 
   @RequiresScope("read")
