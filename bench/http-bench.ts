@@ -69,7 +69,7 @@ export interface WorkloadResult {
 
 export interface Probe {
   status: number;
-  /** Edges or matches in the answer. */
+  /** Edges or matches in the answer (1 for a single object, 0 for a scalar). */
   items: number;
   cost: { requested: number; actual: number; maximum: number; remaining: number } | null;
 }
@@ -127,7 +127,7 @@ export function benchConfigurations(): BenchConfiguration[] {
 }
 
 /** Settings every configuration shares: production mode, as it would face the internet; the database seeded by the bench. */
-function commonEnv(databaseUrl: string): Record<string, string> {
+export function commonEnv(databaseUrl: string): Record<string, string> {
   return {
     NODE_ENV: "production",
     DATABASE_URL: databaseUrl,
@@ -137,14 +137,14 @@ function commonEnv(databaseUrl: string): Record<string, string> {
   };
 }
 
-const PRODUCTS_QUERY = `query Products($first: Int!) {
+export const PRODUCTS_QUERY = `query Products($first: Int!) {
   products(first: $first) {
     edges { cursor node { id sourceUrl tags caption createdAt photos { id url width height mimeType } } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
 
-const SEARCH_QUERY = `query Search($query: String!, $limit: Int!) {
+export const SEARCH_QUERY = `query Search($query: String!, $limit: Int!) {
   search(query: $query, limit: $limit) {
     score matchedTags
     product { id sourceUrl tags caption photos { id url } }
@@ -284,7 +284,7 @@ export async function runHttpBench(options: HttpBenchOptions, progress: (message
 }
 
 /** The idle-subscriber phase on the app as production runs it, subscribed with the bench's read key. */
-async function holdSubscribers(app: BenchApp, databaseUrl: string, token: string, subscribers: number, progress: (message: string) => void): Promise<IdleSubscribersResult> {
+export async function holdSubscribers(app: BenchApp, databaseUrl: string, token: string, subscribers: number, progress: (message: string) => void): Promise<IdleSubscribersResult> {
   const response = await fetch(`${app.url}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
@@ -307,7 +307,7 @@ function headersFor(configuration: BenchConfiguration, token: string): Record<st
 }
 
 /** `npm run keys -- create --name bench-http --scopes read`, against the bench's database. */
-async function createReadKey(databaseUrl: string): Promise<string> {
+export async function createReadKey(databaseUrl: string): Promise<string> {
   const entry = fileURLToPath(new URL("../src/keys.ts", import.meta.url));
   const child = spawn(process.execPath, ["--import", "tsx", entry, "create", "--name", "bench-http", "--scopes", "read", "--json"], {
     env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
@@ -333,23 +333,30 @@ async function anonymousStatus(configurations: readonly BenchConfiguration[], ta
 }
 
 /** One request, read whole: the answer must have data, no errors, and say what it cost. */
-async function probe(target: { url: string; headers: Record<string, string> }, body: string): Promise<Probe> {
+export async function probe(target: { url: string; headers: Record<string, string> }, body: string): Promise<Probe> {
   const response = await fetch(target.url, { method: "POST", headers: { "content-type": "application/json", ...target.headers }, body });
   const json = (await response.json()) as { data?: Record<string, unknown> | null; errors?: unknown[]; extensions?: { cost?: Probe["cost"] } };
   if (!response.ok || !json.data || json.errors) throw new Error(`probe failed: ${response.status} ${JSON.stringify(json).slice(0, 500)}`);
   const [field] = Object.values(json.data);
-  const items = Array.isArray(field) ? field.length : Array.isArray((field as { edges?: unknown[] })?.edges) ? (field as { edges: unknown[] }).edges.length : 0;
+  // A list's length, a connection's edges, one for an object (product(id)), none for a scalar (__typename).
+  const items = Array.isArray(field)
+    ? field.length
+    : Array.isArray((field as { edges?: unknown[] })?.edges)
+      ? (field as { edges: unknown[] }).edges.length
+      : field !== null && typeof field === "object"
+        ? 1
+        : 0;
   return { status: response.status, items, cost: json.extensions?.cost ?? null };
 }
 
-/** One configuration's timed runs for one query, pooled: throughput over their total time, percentiles over all their responses. */
-interface RunCpu {
+/** CPU milliseconds spent during one timed run by the process under load and by the embedded PostgreSQL (null: not read). */
+export interface RunCpu {
   app: number | null;
   postgres: number | null;
 }
 
 /** Reads the CPU the app and the database's processes spend from now until stop(). */
-async function startCpuReading(appPid: number, postmasterPid: number | null): Promise<{ stop(): Promise<RunCpu> }> {
+export async function startCpuReading(appPid: number, postmasterPid: number | null): Promise<{ stop(): Promise<RunCpu> }> {
   const postgres = postmasterPid ? await postgresPids(postmasterPid) : [];
   const before = { app: await cpuSnapshot([appPid]), postgres: await cpuSnapshot(postgres) };
   return {
@@ -372,7 +379,8 @@ function cpuRatio(baseline: ConfigurationResult, other: ConfigurationResult): nu
   return base === null || theirs === null || theirs === 0 ? null : base / theirs;
 }
 
-function pool(configuration: string, runs: readonly LoadRun[], warmup: LoadRun, cpu: readonly RunCpu[]): ConfigurationResult {
+/** One configuration's timed runs for one query, pooled: throughput over their total time, percentiles over all their responses. */
+export function pool(configuration: string, runs: readonly LoadRun[], warmup: LoadRun, cpu: readonly RunCpu[]): ConfigurationResult {
   const responses = sum(runs.map((run) => run.responses));
   const seconds = sum(runs.map((run) => run.seconds));
   const samples = runs.flatMap((run) => run.samples).sort((a, b) => a - b);
@@ -404,4 +412,4 @@ function percentile(sorted: readonly number[], share: number): number {
 const perResponse = (spent: ReadonlyArray<number | null>, responses: number): number | null =>
   spent.length === 0 || spent.some((ms) => ms === null) || responses === 0 ? null : sum(spent as number[]) / responses;
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
-const rounded = (values: readonly number[]) => values.map((value) => Math.round(value * 100) / 100);
+export const rounded = (values: readonly number[]) => values.map((value) => Math.round(value * 100) / 100);

@@ -5,6 +5,11 @@ export interface HttpWorkload {
   name: string;
   /** JSON bodies ({ query, variables }); each connection cycles through them in order. */
   bodies: readonly string[];
+  /**
+   * Instead of bodies: the body of every next request, whichever connection
+   * sends it (one stream shared by all connections, in the order drawn).
+   */
+  next?: () => string;
 }
 
 /** One timed autocannon run against one app with one workload. */
@@ -56,9 +61,9 @@ export async function runLoad(url: string, headers: Readonly<Record<string, stri
     pipelining: 1,
     duration: options.duration,
     timeout: options.timeout ?? 10,
-    requests: workload.bodies.map((body) => ({
+    requests: (workload.next ? [null] : workload.bodies).map((body) => ({
       method: "POST" as const,
-      body,
+      ...(body === null ? { setupRequest: (request: autocannon.Request) => ({ ...request, body: workload.next!() }) } : { body }),
       // Only 2xx responses are looked into: the others are counted as non-2xx already.
       onResponse: (status: number, responseBody: string) => {
         if (status >= 200 && status < 300 && !isCleanResult(responseBody)) graphqlErrors++;
