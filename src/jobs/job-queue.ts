@@ -100,13 +100,7 @@ export class AnalysisJobQueue {
   /** Starts `concurrency` workers in this process. */
   async work(concurrency: number, handler: JobHandler): Promise<void> {
     for (let index = 0; index < concurrency; index += 1) {
-      const id = await this.boss.work<{ analysisId: string }>(
-        QUEUE,
-        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 },
-        async ([job]) => {
-          if (job) await handler(job.data.analysisId, { retryCount: job.retryCount, retryLimit: job.retryLimit });
-        },
-      );
+      const id = await this.workEagerly<{ analysisId: string }>(QUEUE, (data, attempt) => handler(data.analysisId, attempt));
       this.localWorkers.push(id);
     }
   }
@@ -130,20 +124,24 @@ export class AnalysisJobQueue {
    */
   async defineWork(queue: string, options: WorkOptions, handler: (data: object, attempt: JobAttempt) => Promise<void>): Promise<void> {
     await this.createWorkQueue(queue, options);
-    for (let index = 0; index < options.concurrency; index += 1) {
-      let worker = "";
-      worker = await this.boss.work<object>(queue, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-        if (!job) return;
-        try {
-          await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
-        } finally {
-          // pg-boss waits out the polling interval after every job, found or not: a worker that just found one
-          // asks for the next at once instead, so a backlog of quick jobs (an import's refused or unchanged
-          // items) drains at the database's pace, not two jobs per second per worker.
-          if (worker) this.boss.notifyWorker(worker);
-        }
-      });
-    }
+    for (let index = 0; index < options.concurrency; index += 1) await this.workEagerly<object>(queue, handler);
+  }
+
+  /** One worker of `queue`; answers its id. */
+  private async workEagerly<Data extends object>(queue: string, handler: (data: Data, attempt: JobAttempt) => Promise<void>): Promise<string> {
+    let worker = "";
+    worker = await this.boss.work<Data>(queue, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+      if (!job) return;
+      try {
+        await handler(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+      } finally {
+        // pg-boss waits out the polling interval after every job, found or not: a worker that just found one
+        // asks for the next at once instead, so a backlog drains at the database's and the tagger's pace,
+        // not one job per polling interval per worker.
+        if (worker) this.boss.notifyWorker(worker);
+      }
+    });
+    return worker;
   }
 
   /** Makes sure a queue of defineWork's exists, so jobs can be sent from a process that does not work it. */
