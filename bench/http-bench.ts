@@ -8,18 +8,23 @@ import { measureIdleSubscribers, type IdleSubscribersResult } from "./idle-subsc
 import { seedHttpCatalogue, searchWords, type HttpCatalogue } from "./http-catalogue.js";
 import { runLoad, type HttpWorkload, type LoadRun } from "./http-load.js";
 
-export interface HttpBenchOptions {
+/** What both modes of bench:http are run with. */
+export interface HttpBenchRunOptions {
   /** A server to create a fresh database on (its user a superuser), instead of an embedded PostgreSQL. */
   databaseUrl: string | undefined;
   products: number;
   seed: number;
-  /** Seconds of each timed run: one configuration, one query, one round. */
+  /** Seconds of each timed run: one configuration (or side) and query, in one round. */
   duration: number;
-  /** Seconds of the untimed run per configuration and query before the rounds. */
+  /** Seconds of the untimed run per configuration (or side) and query before the rounds. */
   warmup: number;
-  /** Rounds of timed runs; each round runs every configuration once per query, the order reversed every other round. */
+  /** Rounds of timed runs, the order reversed every other round. */
   rounds: number;
+  /** autocannon's connections (and, in read mode, the pg replay's clients and pool size). */
   connections: number;
+}
+
+export interface HttpBenchOptions extends HttpBenchRunOptions {
   /** Distinct search queries the search workload rotates through. */
   searches: number;
   /** Idle productAdded subscribers held on the app with auth, limits and rate limiting on, after the rounds (0: none). */

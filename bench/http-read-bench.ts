@@ -22,6 +22,7 @@ import {
   startCpuReading,
   type ConfigurationResult,
   type Probe,
+  type HttpBenchRunOptions,
   type RunCpu,
 } from "./http-bench.js";
 import { captureStatements, type Capture } from "./http-capture.js";
@@ -31,18 +32,7 @@ import { replayRequest, runReplay, type ReplayRequest } from "./http-pg-replay.j
 import { drawSequence, popularSearches, rareSearches, RequestStream, sampleCatalogue } from "./http-queries.js";
 import type { IdleSubscribersResult } from "./idle-subscribers.js";
 
-export interface HttpReadBenchOptions {
-  /** A server to create a fresh database on (its user a superuser), instead of an embedded PostgreSQL. */
-  databaseUrl: string | undefined;
-  products: number;
-  seed: number;
-  /** Seconds of each timed run: one query, one side (GraphQL or pg), one round. */
-  duration: number;
-  /** Seconds of the untimed run per query and side before the rounds. */
-  warmup: number;
-  rounds: number;
-  /** autocannon's connections, and the pg replay's clients and pool size. */
-  connections: number;
+export interface HttpReadBenchOptions extends HttpBenchRunOptions {
   /** Distinct queries of each search workload, and distinct products of similarProducts. */
   distinct: number;
   /** Exponent of the Zipf law the search and similarProducts requests are drawn by (weight 1 / rank^exponent). */

@@ -6,6 +6,7 @@ import { subscribe, subscriptionsClient } from "../test/support/subscriptions.js
 import { startBenchApp, type BenchApp } from "./bench-app.js";
 import { provisionBenchDatabase, type BenchDatabase } from "./bench-database.js";
 import { photoVariants } from "./photo-variants.js";
+import { runPool } from "./run-pool.js";
 
 export type ImportBenchSide = "baseline" | "compared";
 
@@ -432,17 +433,6 @@ function sampleRss(app: BenchApp): { stop(): Promise<number> } {
         return peak / 2 ** 20;
       })()),
   };
-}
-
-async function runPool<T>(items: readonly T[], width: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await task(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, lane));
 }
 
 async function disposeQuietly(database: BenchDatabase | null): Promise<void> {

@@ -12,6 +12,7 @@ import { subscribe, subscriptionsClient } from "../test/support/subscriptions.js
 import { startBenchApp } from "./bench-app.js";
 import { photoVariants } from "./photo-variants.js";
 import { summarizeLatency, timed } from "./latency.js";
+import { runPool } from "./run-pool.js";
 
 const PHOTOS = Number(process.env.BENCH_INGEST_PHOTOS ?? 200);
 const IN_FLIGHT = Number(process.env.BENCH_INGEST_CONCURRENCY ?? PHOTOS);
@@ -103,17 +104,6 @@ async function measureProductsQuery(keepGoing: () => boolean, count: number) {
 async function sampleRss(): Promise<number> {
   const text = await (await fetch(`${app.url}/metrics`)).text();
   return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? 0);
-}
-
-async function runPool<T>(items: readonly T[], width: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await task(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }
 
 function pick(source: NodeJS.ProcessEnv, keys: string[]): Record<string, string> {

@@ -22,6 +22,7 @@ import sharp, { type Sharp } from "sharp";
 import { GraphQLClient } from "../test/support/graphql-client.js";
 import { waitForAnalysis } from "../test/support/products.js";
 import { startBenchApp } from "./bench-app.js";
+import { runPool } from "./run-pool.js";
 
 interface Label {
   group: string;
@@ -197,10 +198,3 @@ try {
   await app.stop();
 }
 
-async function runPool<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
-}
