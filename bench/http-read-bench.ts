@@ -39,6 +39,10 @@ export interface HttpReadBenchOptions extends HttpBenchRunOptions {
   zipf: number;
   /** Idle productAdded subscribers held after the rounds, on an app with auth, limits and rate limiting on (0: none). */
   subscribers: number;
+  /** Only the reads whose names contain one of these (`{ __typename }`, the baseline, always runs); empty: every read. */
+  reads?: readonly string[];
+  /** A folder for the app under load's CPU profile (node --cpu-prof), written when it stops. */
+  cpuProfileDir?: string;
 }
 
 /** Products asked for by id (uniformly), and deep cursors (uniform depths). */
@@ -235,7 +239,9 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     const catalogue = await seedHttpCatalogue(database.url, options.products, options.seed);
     progress(`seeded in ${(seedSeconds(catalogue)).toFixed(1)} s; drawing products and cursors`);
     const sample = await sampleCatalogue(database.url, options.products, PRODUCT_IDS, DEEP_CURSORS, options.seed);
-    const workloads = readWorkloads(options, sample.productIds, sample.deepCursors);
+    const workloads = readWorkloads(options, sample.productIds, sample.deepCursors).filter(
+      (workload, index) => index === 0 || !options.reads?.length || options.reads.some((read) => workload.name.includes(read)),
+    );
     const appEnv = { ...commonEnv(database.url), ...readAppEnv() };
 
     // The gateway tax's statements, from a capture app of their own, before the app under load starts.
@@ -246,7 +252,8 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     const pgStreams = new Map(taxed.map((workload) => [workload.name, workload.stream.fork()]));
 
     progress("starting the app (NODE_ENV=production, AUTH=off, RATE_LIMIT=false)");
-    app = await startBenchApp("http-read", appEnv);
+    const profiling: Record<string, string> = options.cpuProfileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.cpuProfileDir}` } : {};
+    app = await startBenchApp("http-read", { ...appEnv, ...profiling });
     const url = `${app.url}/graphql`;
     const probes = new Map<string, Probe>();
     for (const workload of workloads) probes.set(workload.name, await probe({ url, headers: {} }, workload.stream.bodies[0]!));

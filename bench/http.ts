@@ -25,6 +25,8 @@ const env = z
     BENCH_HTTP_SEARCHES: z.coerce.number().int().min(1).max(1_000).default(100),
     BENCH_HTTP_DISTINCT: z.coerce.number().int().min(1).max(2_500).default(2_000),
     BENCH_HTTP_ZIPF: z.coerce.number().min(0).max(3).default(1),
+    BENCH_HTTP_READS: z.string().optional(),
+    BENCH_HTTP_CPU_PROF: z.string().optional(),
     BENCH_HTTP_SUBSCRIBERS: z.coerce.number().int().min(0).max(15_000).default(10_000),
     BENCH_SEED: z.coerce.number().int().default(42),
     BENCH_DATABASE_URL: z.url().optional(),
@@ -44,7 +46,14 @@ const common = {
 let output: { text: string; json: unknown; file: string; clean: boolean };
 if (env.BENCH_HTTP_MODE === "read") {
   const results = await runHttpReadBench(
-    { ...common, connections: env.BENCH_HTTP_CONNECTIONS ?? 50, distinct: env.BENCH_HTTP_DISTINCT, zipf: env.BENCH_HTTP_ZIPF },
+    {
+      ...common,
+      connections: env.BENCH_HTTP_CONNECTIONS ?? 50,
+      distinct: env.BENCH_HTTP_DISTINCT,
+      zipf: env.BENCH_HTTP_ZIPF,
+      reads: env.BENCH_HTTP_READS?.split(",").map((read) => read.trim()).filter(Boolean),
+      cpuProfileDir: env.BENCH_HTTP_CPU_PROF,
+    },
     progress,
   );
   output = { text: readReport(results), json: results, file: "http-latest.json", clean: results.clean };

@@ -45,6 +45,7 @@ import { HttpImageFetcher } from "./media/remote/http-image-fetcher.js";
 import { IMPORT_ITEM_QUEUE, ImportItemJob, importQueueOptions, type ImportItemJobData } from "./imports/import-item-job.js";
 import { ImportRepository } from "./imports/import-repository.js";
 import { ImportService } from "./imports/import-service.js";
+import { CatalogReads } from "./catalog/catalog-reads.js";
 
 export interface RunningApp {
   /** Base URL of the HTTP server; empty for a worker-only process. */
@@ -139,6 +140,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     const createCatalog = (em: EntityManager) =>
       new CatalogService({
         repository: new ProductRepository(em),
+        reads: new CatalogReads(em),
         features: new PhotoFeaturesRepository(em),
         storage,
         incoming,

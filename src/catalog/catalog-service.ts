@@ -20,9 +20,12 @@ import type { NearDuplicate, ProductRepository } from "./product-repository.js";
 import { parseSourceUrl } from "./source-url.js";
 import type { PhotoFeaturesRepository } from "./photo-features-repository.js";
 import { parseId } from "./ids.js";
+import type { CatalogReads } from "./catalog-reads.js";
 
 export interface CatalogDependencies {
   repository: ProductRepository;
+  /** What queries answer from: untracked, prepared reads. */
+  reads: CatalogReads;
   /** Writes of a photo's analysis results, and removals that change them. */
   features: PhotoFeaturesRepository;
   storage: PhotoStorage;
@@ -160,6 +163,23 @@ export class CatalogService {
     return product;
   }
 
+  /**
+   * Products to answer with, in one read (DataLoader batch), each as
+   * `product` would answer it: BAD_USER_INPUT for a malformed id, NOT_FOUND
+   * for an unknown one. Untracked: a change loads its product with `product`.
+   */
+  async readProducts(ids: readonly string[]): Promise<Array<Product | Error>> {
+    const parsed = ids.map((id) => {
+      try {
+        return parseId(id, "product");
+      } catch (error) {
+        return error as Error;
+      }
+    });
+    const found = await this.deps.reads.productsByIds(parsed.filter((id): id is string => typeof id === "string"));
+    return parsed.map((id, index) => (typeof id !== "string" ? id : (found.get(id) ?? new NotFoundError(`No product has the id ${ids[index]}.`, { id: ids[index] }))));
+  }
+
   async productByExternalId(externalId: string): Promise<Product> {
     const product = await this.deps.repository.findByExternalId(externalId);
     if (!product) throw new NotFoundError(`No product has the externalId ${externalId}.`, { externalId });
@@ -173,13 +193,13 @@ export class CatalogService {
   }
 
   async products(first: number, after: string | null): Promise<ProductPage> {
-    const page = await this.deps.repository.pageNewestFirst(checkPageSize(first), after ? decodeCursor(after) : null);
+    const page = await this.deps.reads.pageNewestFirst(checkPageSize(first), after ? decodeCursor(after) : null);
     const last = page.products.at(-1);
     return { ...page, endCursor: last ? encodeCursor(last) : null };
   }
 
   photosOfProducts(productIds: readonly string[]): Promise<Map<string, Photo[]>> {
-    return this.deps.repository.photosByProductIds(productIds);
+    return this.deps.reads.photosByProductIds(productIds);
   }
 
   /** Per photo, the other photos that look the same, closest first (DataLoader batch). */

@@ -10,8 +10,6 @@ export interface ProductCursor {
   id: string;
 }
 
-type ProductRow = Record<string, unknown>;
-
 /** Another photo that looks the same, `distance` bits of perceptual hash away. */
 export interface NearDuplicate {
   photo: Photo;
@@ -25,16 +23,6 @@ export interface DuplicatePhoto {
   kind: "EXACT" | "NEAR";
   photoId: string;
 }
-
-/** A product's columns as the entity maps them, for statements that read products by hand (alias p); not search_document or tag_ids. */
-export const PRODUCT_COLUMNS = "p.id, p.source_url, p.tags, p.caption, p.external_id, p.title, p.attributes, p.created_at";
-
-/** Newest first, keyset-paginated on the (created_at, id) index. */
-const PAGE_NEWEST_FIRST = `
-  select ${PRODUCT_COLUMNS} from product p
-  where (?::timestamptz is null or (p.created_at, p.id) < (?::timestamptz, ?::uuid))
-  order by p.created_at desc, p.id desc
-  limit ?`;
 
 /** The SQL that matters lives here; the ORM does the rest. */
 export class ProductRepository {
@@ -114,21 +102,6 @@ export class ProductRepository {
     return new Map([...closest].map(([product, duplicate]) => [product, duplicate.photo.id]));
   }
 
-  /** Photos of many products in one query, oldest first within each product (DataLoader batch). */
-  async photosByProductIds(productIds: readonly string[]): Promise<Map<string, Photo[]>> {
-    const photos = await this.em.find(Photo, { product: { $in: [...productIds] } }, { orderBy: { createdAt: "asc", id: "asc" } });
-    const byProduct = new Map<string, Photo[]>(productIds.map((id) => [id, []]));
-    for (const photo of photos) byProduct.get(photo.product.id)?.push(photo);
-    return byProduct;
-  }
-
-  /** One page newest first; fetches one extra row to tell whether more follow. */
-  async pageNewestFirst(first: number, after: ProductCursor | null): Promise<{ products: Product[]; hasNextPage: boolean }> {
-    const at = after?.createdAt.toISOString() ?? null;
-    const rows = await this.em.execute<ProductRow[]>(PAGE_NEWEST_FIRST, [at, at, after?.id ?? null, first + 1]);
-    return { products: rows.slice(0, first).map((row) => this.toProduct(row)), hasNextPage: rows.length > first };
-  }
-
   async analysesByProductIds(productIds: readonly string[]): Promise<Map<string, Analysis>> {
     const analyses = await this.em.find(Analysis, { product: { $in: [...productIds] } }, { orderBy: { createdAt: "asc" } });
     return new Map(analyses.map((analysis) => [analysis.product.id, analysis])); // the latest wins
@@ -185,9 +158,5 @@ export class ProductRepository {
       this.em.clear(); // drop the unsaved entities so the next query starts clean
       throw error;
     }
-  }
-
-  private toProduct(row: ProductRow): Product {
-    return this.em.map(Product, row);
   }
 }

@@ -130,8 +130,8 @@ function createRequestScope(deps: ContextDependencies): RequestScope {
     catalog,
     similarity: deps.createSimilarity(em),
     loaders: {
-      // Per id, as catalog.product answers it (NOT_FOUND, BAD_USER_INPUT): many loads of one id are one read.
-      productById: new DataLoader((ids: readonly string[]) => Promise.all(ids.map((id) => catalog.product(id).catch((error: unknown) => error as Error)))),
+      // Per id, as catalog.product answers it (NOT_FOUND, BAD_USER_INPUT); one read for all the ids of a tick.
+      productById: new DataLoader((ids: readonly string[]) => catalog.readProducts(ids)),
       photosByProductId: new DataLoader(async (ids: readonly string[]) => {
         const byProduct = await catalog.photosOfProducts(ids);
         return ids.map((id) => byProduct.get(id) ?? []);

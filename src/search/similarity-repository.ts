@@ -7,6 +7,7 @@ import { rowScoreSql, tagTermSql } from "./tag-score-sql.js";
 import type { WeightedQuery } from "./tag-weights.js";
 import type { PlanLimits, PlannedTag } from "./top-k-plan.js";
 import { plannedTopK, type RankedRow, type TopKRequest, type TopKResult } from "./top-k-search.js";
+import { CatalogReads } from "../catalog/catalog-reads.js";
 
 export interface TagContribution {
   tag: string;
@@ -172,7 +173,7 @@ export class SimilarityRepository {
   async explain(rows: readonly RankedRow[], query: WeightedQuery): Promise<ScoredProduct[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => row.product_id);
-    const products = new Map((await this.em.find(Product, { id: { $in: ids } })).map((product) => [product.id, product]));
+    const products = await new CatalogReads(this.em).productsByIds(ids);
     const weights = new Map(query.tags.map(({ tag, weight }) => [tag, weight]));
     const evidence = await this.em.execute<Array<{ product_id: string; tag: string; confidence: number }>>(
       `select pt.product_id, s.tag, pt.confidence from product_tag pt join tag_stats s on s.id = pt.tag_id

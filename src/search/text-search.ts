@@ -1,7 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { TagEvidence } from "../analysis/tags.js";
-import { Product } from "../catalog/product.entity.js";
-import { PRODUCT_COLUMNS } from "../catalog/product-repository.js";
+import type { Product } from "../catalog/product.entity.js";
+import { CatalogReads, PRODUCT_COLUMNS, productOfRow } from "../catalog/catalog-reads.js";
 import type { ScoredProduct, SimilarityFilters } from "./similarity-repository.js";
 import { textArrayLiteral } from "../db/sql-arrays.js";
 import { attributesConditionSql, attributesParameter } from "./attribute-filter.js";
@@ -46,13 +46,12 @@ export class TextSearchRepository {
     const attributes = attributesParameter(filters.attributes);
     const required = textArrayLiteral(filters.requiredTags);
     const rows = await this.em.execute<Array<Record<string, unknown>>>(SEARCH_TEXT, [words.join(" or "), at, at, attributes, attributes, required, required, limit]);
-    return rows.map((row) => ({ product: this.em.map(Product, row) }));
+    return rows.map((row) => ({ product: productOfRow(row) }));
   }
 
   /** Null when there is no such product. */
   async productEvidence(productId: string): Promise<TagEvidence[] | null> {
-    const product = await this.em.findOne(Product, { id: productId });
-    if (!product) return null;
+    if ((await new CatalogReads(this.em).productsByIds([productId])).size === 0) return null;
     const rows = await this.em.execute<Array<{ tag: string; confidence: number }>>(PRODUCT_EVIDENCE, [productId]);
     return rows.map((row) => ({ tag: row.tag, confidence: Number(row.confidence) }));
   }

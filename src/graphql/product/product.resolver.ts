@@ -21,7 +21,7 @@ export class ProductResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<Product> {
     if ((id == null) === (externalId == null)) throw new BadUserInputError("Give exactly one of id and externalId.", { argument: "id" });
-    return id != null ? ctx.catalog.product(id) : ctx.catalog.productByExternalId(externalId!);
+    return id != null ? ctx.loaders.productById.load(id) : ctx.catalog.productByExternalId(externalId!);
   }
 
   @RequiresScope("read")
