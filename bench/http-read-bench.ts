@@ -41,8 +41,6 @@ export interface HttpReadBenchOptions extends HttpBenchRunOptions {
   subscribers: number;
   /** Only the reads whose names contain one of these (`{ __typename }`, the baseline, always runs); empty: every read. */
   reads?: readonly string[];
-  /** A folder for the app under load's CPU profile (node --cpu-prof), written when it stops. */
-  cpuProfileDir?: string;
 }
 
 /** Products asked for by id (uniformly), and deep cursors (uniform depths). */
@@ -252,8 +250,7 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     const pgStreams = new Map(taxed.map((workload) => [workload.name, workload.stream.fork()]));
 
     progress("starting the app (NODE_ENV=production, AUTH=off, RATE_LIMIT=false)");
-    const profiling: Record<string, string> = options.cpuProfileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.cpuProfileDir}` } : {};
-    app = await startBenchApp("http-read", { ...appEnv, ...profiling });
+    app = await startBenchApp("http-read", appEnv);
     const url = `${app.url}/graphql`;
     const probes = new Map<string, Probe>();
     for (const workload of workloads) probes.set(workload.name, await probe({ url, headers: {} }, workload.stream.bodies[0]!));

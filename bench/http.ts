@@ -26,7 +26,6 @@ const env = z
     BENCH_HTTP_DISTINCT: z.coerce.number().int().min(1).max(2_500).default(2_000),
     BENCH_HTTP_ZIPF: z.coerce.number().min(0).max(3).default(1),
     BENCH_HTTP_READS: z.string().optional(),
-    BENCH_HTTP_CPU_PROF: z.string().optional(),
     BENCH_HTTP_SUBSCRIBERS: z.coerce.number().int().min(0).max(15_000).default(10_000),
     BENCH_SEED: z.coerce.number().int().default(42),
     BENCH_DATABASE_URL: z.url().optional(),
@@ -52,7 +51,6 @@ if (env.BENCH_HTTP_MODE === "read") {
       distinct: env.BENCH_HTTP_DISTINCT,
       zipf: env.BENCH_HTTP_ZIPF,
       reads: env.BENCH_HTTP_READS?.split(",").map((read) => read.trim()).filter(Boolean),
-      cpuProfileDir: env.BENCH_HTTP_CPU_PROF,
     },
     progress,
   );
