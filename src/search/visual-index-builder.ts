@@ -1,8 +1,9 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { EmbeddingModel } from "../analysis/embedding.js";
-import { distanceSql, embeddingLiteral, parseEmbedding, partCount } from "./embedding-sql.js";
+import { distanceSql, embeddingLiteral, partCount } from "./embedding-sql.js";
 import { numberArrayLiteral, textArrayLiteral } from "../db/sql-arrays.js";
-import { nearestLists, trainLists, type TrainedLists } from "./visual-lists.js";
+import type { TrainedLists } from "./visual-lists.js";
+import { VisualListsThread } from "./visual-lists-thread.js";
 
 export interface VisualIndexSettings {
   /** Below this many vectors a search scans them all (exact, and fast enough). */
@@ -51,19 +52,28 @@ export class VisualIndexBuilder {
         `select parts::text as parts from photo_embedding where model = ? order by md5(photo_id::text || ?) limit ?`,
         [this.model.id, String(seed), this.settings.sampleSize],
       )
-    ).map((row) => parseEmbedding(row.parts));
+    ).map((row) => row.parts);
     if (sample.length === 0) return { lists: 0, vectors: 0 };
     const [counted] = await this.em.execute<Array<{ count: string }>>(`select count(*) from photo_embedding where model = ?`, [this.model.id]);
     const vectors = Number(counted?.count ?? 0);
     const k = Math.max(1, Math.min(MAX_LISTS, Math.round(vectors / this.settings.vectorsPerList)));
-    const lists = trainLists(sample, k, { seed });
+    const thread = new VisualListsThread();
+    try {
+      return await this.buildWith(thread, sample, k, vectors, seed, started);
+    } finally {
+      await thread.close();
+    }
+  }
+
+  private async buildWith(thread: VisualListsThread, sample: string[], k: number, vectors: number, seed: number, started: Date): Promise<{ lists: number; vectors: number }> {
+    const lists = await thread.train(sample, k, seed);
     await this.em.transactional(async (em) => {
       await em.execute(`delete from visual_list where model = ?`, [this.model.id]);
       await em.execute(
         `insert into visual_list (model, list, centroid) select ?, x.list - 1, x.centroid::cube[] from unnest(?::text[]) with ordinality as x(centroid, list)`,
         [this.model.id, textArrayLiteral(centroidLiterals(lists))],
       );
-      const assigned = await this.assignAll(em, lists);
+      const assigned = await this.assignAll(em, lists, thread);
       for (let start = 0; start < assigned.length; start += ASSIGN_BATCH) {
         const batch = assigned.slice(start, start + ASSIGN_BATCH);
         await em.execute(
@@ -82,7 +92,7 @@ export class VisualIndexBuilder {
   }
 
   /** Every vector's nearest list, sorted by list (the order the rows are rewritten in). */
-  private async assignAll(em: EntityManager, lists: TrainedLists): Promise<Array<{ photoId: string; list: number }>> {
+  private async assignAll(em: EntityManager, lists: TrainedLists, thread: VisualListsThread): Promise<Array<{ photoId: string; list: number }>> {
     const assigned: Array<{ photoId: string; list: number }> = [];
     let after = "00000000-0000-0000-0000-000000000000";
     for (;;) {
@@ -90,9 +100,7 @@ export class VisualIndexBuilder {
         `select photo_id, parts::text as parts from photo_embedding where model = ? and photo_id > ? order by photo_id limit ?`,
         [this.model.id, after, ASSIGN_BATCH],
       );
-      const vectors = new Float32Array(rows.length * lists.dimension);
-      rows.forEach((row, index) => vectors.set(parseEmbedding(row.parts), index * lists.dimension));
-      nearestLists(lists, vectors, rows.length).forEach((list, index) => assigned.push({ photoId: rows[index]!.photo_id, list }));
+      (await thread.assign(lists, rows.map((row) => row.parts))).forEach((list, index) => assigned.push({ photoId: rows[index]!.photo_id, list }));
       if (rows.length < ASSIGN_BATCH) break;
       after = rows[rows.length - 1]!.photo_id;
     }

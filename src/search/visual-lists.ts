@@ -1,8 +1,8 @@
 /**
  * IVF lists for visual search: spherical k-means over unit vectors (nearest
  * = largest dot product), trained on a sample, then every vector assigned to
- * its nearest centroid. Plain loops over Float32Arrays: training is a
- * background job, never on a request's path.
+ * its nearest centroid. Plain loops over Float32Arrays, run on a thread of
+ * their own (visual-lists-thread.ts), never on the event loop.
  */
 import { mulberry32 } from "../seeded-random.js";
 
