@@ -16,7 +16,7 @@ export interface BenchApp {
  * PostgreSQL and uploads folder in a fresh temp folder (readable by the
  * unprivileged user PostgreSQL runs as).
  */
-export async function startBenchApp(name: string, env: Record<string, string>): Promise<BenchApp> {
+export async function startBenchApp(name: string, env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<BenchApp> {
   const root = await mkdtemp(path.join(os.tmpdir(), `lookalike-bench-${name}-`));
   await chmod(root, 0o755);
   const remove = () => rm(root, { recursive: true, force: true });
@@ -25,7 +25,7 @@ export async function startBenchApp(name: string, env: Record<string, string>): 
     EMBEDDED_PG_PORT: String(await freePort()),
     UPLOADS_DIR: path.join(root, "uploads"),
     ...env,
-  }).catch(async (error: unknown) => {
+  }, "src/main.ts", nodeArgs).catch(async (error: unknown) => {
     await remove();
     throw error;
   });

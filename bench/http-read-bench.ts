@@ -41,6 +41,8 @@ export interface HttpReadBenchOptions extends HttpBenchRunOptions {
   subscribers: number;
   /** Only the reads whose names contain one of these (`{ __typename }`, the baseline, always runs); empty: every read. */
   reads?: readonly string[];
+  /** Where the app under load writes its CPU profile (node --cpu-prof) when it stops; unset: not profiled. */
+  cpuProfileDir?: string;
 }
 
 /** Products asked for by id (uniformly), and deep cursors (uniform depths). */
@@ -250,7 +252,7 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     const pgStreams = new Map(taxed.map((workload) => [workload.name, workload.stream.fork()]));
 
     progress("starting the app (NODE_ENV=production, AUTH=off, RATE_LIMIT=false)");
-    app = await startBenchApp("http-read", appEnv);
+    app = await startBenchApp("http-read", appEnv, options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : []);
     const url = `${app.url}/graphql`;
     const probes = new Map<string, Probe>();
     for (const workload of workloads) probes.set(workload.name, await probe({ url, headers: {} }, workload.stream.bodies[0]!));
@@ -404,5 +406,5 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
 
 export function seedSeconds(catalogue: HttpCatalogue): number {
   const { seed } = catalogue;
-  return (seed.copyMs + seed.indexMs + seed.countsMs + seed.vacuumAnalyzeMs + catalogue.searchDocumentsMs) / 1000;
+  return (seed.copyMs + seed.indexMs + seed.countsMs + seed.vacuumAnalyzeMs + catalogue.searchDocumentsMs + catalogue.visualIndexMs) / 1000;
 }

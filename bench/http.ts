@@ -10,6 +10,7 @@
  * Both then hold idle subscribers. See README.md.
  */
 import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { z } from "zod";
 import { runHttpBench, type HttpBenchResults } from "./http-bench.js";
 import { runHttpReadBench, seedSeconds, type HttpReadBenchResults } from "./http-read-bench.js";
@@ -26,6 +27,7 @@ const env = z
     BENCH_HTTP_DISTINCT: z.coerce.number().int().min(1).max(2_500).default(2_000),
     BENCH_HTTP_ZIPF: z.coerce.number().min(0).max(3).default(1),
     BENCH_HTTP_READS: z.string().optional(),
+    BENCH_HTTP_CPU_PROF_DIR: z.string().optional(),
     BENCH_HTTP_SUBSCRIBERS: z.coerce.number().int().min(0).max(15_000).default(10_000),
     BENCH_SEED: z.coerce.number().int().default(42),
     BENCH_DATABASE_URL: z.url().optional(),
@@ -51,6 +53,7 @@ if (env.BENCH_HTTP_MODE === "read") {
       distinct: env.BENCH_HTTP_DISTINCT,
       zipf: env.BENCH_HTTP_ZIPF,
       reads: env.BENCH_HTTP_READS?.split(",").map((read) => read.trim()).filter(Boolean),
+      cpuProfileDir: env.BENCH_HTTP_CPU_PROF_DIR ? path.resolve(env.BENCH_HTTP_CPU_PROF_DIR) : undefined,
     },
     progress,
   );
@@ -143,7 +146,7 @@ function readReport(results: HttpReadBenchResults): string {
     `machine   ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB; node ${machine.node}; PostgreSQL ${machine.postgres}; ` +
       `load ${results.loadAverage.start.join(" ")} at the start of the rounds, ${results.loadAverage.end.join(" ")} at their end`,
     `database  ${results.database}; seeded in ${seedSeconds(catalogue).toFixed(1)} s (COPY ${(catalogue.seed.copyMs / 1000).toFixed(1)} s, ` +
-      `indexes ${(catalogue.seed.indexMs / 1000).toFixed(1)} s, search documents ${(catalogue.searchDocumentsMs / 1000).toFixed(1)} s)`,
+      `indexes ${(catalogue.seed.indexMs / 1000).toFixed(1)} s, search documents ${(catalogue.searchDocumentsMs / 1000).toFixed(1)} s, visual index ${(catalogue.visualIndexMs / 1000).toFixed(1)} s)`,
     `app       as npm start runs it, one process: ${Object.entries(results.app).map(([name, value]) => `${name}=${value}`).join(", ")}`,
     `streams   search and similarProducts drawn Zipf-like (exponent ${options.zipf}) from ${options.distinct} distinct requests each, seed ${options.seed}; ` +
       "no response cache in the app: \"repeated\" is the share of timed requests sent before in the same stream, the most a cache could hit",

@@ -8,8 +8,10 @@ import { createInterface } from "node:readline";
 export async function startAppProcess(
   env: Record<string, string>,
   entry = "src/main.ts",
+  /** Node's own flags before the entry (bench:http's --cpu-prof: Node refuses it in NODE_OPTIONS). */
+  nodeArgs: readonly string[] = [],
 ): Promise<{ url: string; metricsUrl: string; child: ChildProcess; kill(): Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
     env: { ...process.env, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", NODE_ENV: "test", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
