@@ -13,6 +13,7 @@ import { Migration20261204000000_unlogged_rate_limits } from "./Migration2026120
 import { Migration20261205000000_product_details } from "./Migration20261205000000_product_details.js";
 import { Migration20261206000000_attribute_filter } from "./Migration20261206000000_attribute_filter.js";
 import { Migration20261207000000_product_imports } from "./Migration20261207000000_product_imports.js";
+import { Migration20261208000000_catalogue_changed } from "./Migration20261208000000_catalogue_changed.js";
 
 /** Every migration, in order. Listed explicitly so the same code runs under tsx and from a build. */
 export const migrationsList = [
@@ -31,4 +32,5 @@ export const migrationsList = [
   { name: "Migration20261205000000_product_details", class: Migration20261205000000_product_details },
   { name: "Migration20261206000000_attribute_filter", class: Migration20261206000000_attribute_filter },
   { name: "Migration20261207000000_product_imports", class: Migration20261207000000_product_imports },
+  { name: "Migration20261208000000_catalogue_changed", class: Migration20261208000000_catalogue_changed },
 ];

@@ -30,6 +30,7 @@ import { IncomingFiles } from "./media/incoming-files.js";
 import { createPhotoStorage, incomingDirOf } from "./media/storage/create-photo-storage.js";
 import type { PhotoStorage } from "./media/storage/photo-storage.js";
 import { PhotoUrls } from "./media/storage/photo-urls.js";
+import { CatalogueGeneration } from "./server/response-cache/catalogue-generation.js";
 import { startHttpServer } from "./server/http-server.js";
 import { PersistedDocuments } from "./trusted-documents/manifest.js";
 import { createRateLimiter } from "./server/limits/rate/create-rate-limiter.js";
@@ -283,6 +284,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
           trustProxyHops: config.rateLimits.trustProxyHops,
           httpTimeouts: config.httpTimeouts,
           stacktraces: config.env !== "production",
+          responseCache: config.responseCache ? { ...config.responseCache, generation: new CatalogueGeneration(bus) } : undefined,
         },
         config.http.host,
         config.http.port,

@@ -128,6 +128,12 @@ const envSchema = z.object({
   VISUAL_INDEX_PHOTOS_PER_LIST: int(500, 10),
   VISUAL_SEARCH_PROBES: int(DEFAULT_PROBES, 1, 256),
 
+  // Answers to anonymous catalogue reads, kept in memory until the catalogue changes (server/response-cache/).
+  RESPONSE_CACHE: bool(true),
+  // An upper bound only: any catalogue write drops every cached answer at once.
+  RESPONSE_CACHE_TTL_SECONDS: int(30, 1, 3600),
+  RESPONSE_CACHE_MAX_MB: int(64, 1, 4096),
+
   // Limits checked before execution (server/limits/); README "Security" lists them.
   // off: none of the limits below (for a deployment behind a gateway that enforces its own, and
   // bench:http's baseline); the rate limits need them, they count the cost the limits compute.
@@ -216,6 +222,8 @@ export interface Config {
   wsInitTimeoutMs: number;
   /** Whether photos are embedded at all, and the IVF lists of visual search: built once this many vectors exist, rebuilt as the catalogue doubles. */
   visualIndex: { enabled: boolean; minVectors: number; vectorsPerList: number; sampleSize: number; growthFactor: number; probes: number };
+  /** Anonymous catalogue reads answered from memory until the catalogue changes (server/response-cache/); null: off. */
+  responseCache: { ttlSeconds: number; maxBytes: number } | null;
   /** What one GraphQL operation may ask for, checked before anything runs (server/limits/). */
   queryLimits: { enabled: boolean; maxTokens: number; maxDepth: number; maxAliases: number; maxDirectives: number; maxCost: number; suggestions: boolean };
   /** Milliseconds: to receive a request's headers, its whole body, and of silence on a socket (idle), between requests (keep-alive). */
@@ -345,6 +353,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       vectorsPerList: env.VISUAL_INDEX_PHOTOS_PER_LIST,
       probes: env.VISUAL_SEARCH_PROBES,
     },
+    responseCache: responseCacheSettings(env),
     queryLimits: {
       enabled: env.GRAPHQL_LIMITS,
       maxTokens: env.GRAPHQL_MAX_TOKENS,
@@ -388,4 +397,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       },
     },
   };
+}
+
+/**
+ * A presigned photo URL in a cached answer is as old as the answer: answers
+ * are kept at most a quarter of the URLs' lifetime, so a client always gets
+ * one with three quarters of it left (too short a lifetime: no cache).
+ */
+function responseCacheSettings(env: { RESPONSE_CACHE: boolean; RESPONSE_CACHE_TTL_SECONDS: number; RESPONSE_CACHE_MAX_MB: number; PHOTO_URLS: PhotoUrlMode; PHOTO_URL_TTL_SECONDS: number }): Config["responseCache"] {
+  if (!env.RESPONSE_CACHE) return null;
+  const ttlSeconds = env.PHOTO_URLS === "presigned" ? Math.min(env.RESPONSE_CACHE_TTL_SECONDS, Math.floor(env.PHOTO_URL_TTL_SECONDS / 4)) : env.RESPONSE_CACHE_TTL_SECONDS;
+  return ttlSeconds >= 1 ? { ttlSeconds, maxBytes: env.RESPONSE_CACHE_MAX_MB * 1024 * 1024 } : null;
 }

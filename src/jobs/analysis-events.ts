@@ -7,6 +7,8 @@ export const topics = {
   queryAnalysis: (requestId: string) => `request:${requestId}`,
   productReady: "product-ready",
   productRemoved: "product-removed",
+  /** Any committed write to the catalogue tables, published by trigger (migration catalogue_changed). */
+  catalogueChanged: "catalogue-changed",
 };
 
 /** The event clients see for the current state of a product's analysis. */

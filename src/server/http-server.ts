@@ -29,6 +29,7 @@ import { observabilityRoutes } from "./observability/observability-routes.js";
 import { recordOperation, requestLog } from "./observability/request-log.js";
 import { observeSubscriptions } from "./observability/subscription-metrics.js";
 import { listen } from "./listen.js";
+import { responseCachePlugins, type ResponseCacheOptions } from "./response-cache/response-cache-plugins.js";
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
@@ -64,6 +65,8 @@ export interface HttpServerOptions {
   trustedDocuments?: TrustedDocumentsOptions;
   /** Stack traces in error responses (development only). */
   stacktraces: boolean;
+  /** Anonymous catalogue reads answered from memory until the catalogue changes (response-cache/); absent: none. */
+  responseCache?: Omit<ResponseCacheOptions, "registry">;
 }
 
 export interface RunningHttpServer {
@@ -121,6 +124,8 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       requireScopesPlugin(),
+      // After the limits and the scopes: a cached answer is still refused what the request may not ask.
+      ...(options.responseCache ? responseCachePlugins({ ...options.responseCache, registry: options.metrics }) : []),
       { serverWillStart: async () => ({ drainServer: () => subscriptions.close() }) },
     ],
   });
