@@ -7,6 +7,7 @@
  */
 import os from "node:os";
 import pg from "pg";
+import { responseCacheCounts } from "../test/support/metrics.js";
 import { startBenchApp, type BenchApp } from "./bench-app.js";
 import { provisionBenchDatabase } from "./bench-database.js";
 import {
@@ -41,6 +42,8 @@ export interface HttpReadBenchOptions extends HttpBenchRunOptions {
   subscribers: number;
   /** Only the reads whose names contain one of these (`{ __typename }`, the baseline, always runs); empty: every read. */
   reads?: readonly string[];
+  /** The app's response cache (RESPONSE_CACHE); the capture app runs without it, so every statement is seen. */
+  responseCache: boolean;
   /** Where the app under load writes its CPU profile (node --cpu-prof) when it stops; unset: not profiled. */
   cpuProfileDir?: string;
 }
@@ -116,6 +119,8 @@ export interface ReadWorkloadResult {
   toTypename: { requestsPerSecond: number; p50: number; p99: number };
   target: { requestsPerSecond: number; met: boolean } | null;
   gatewayTax: GatewayTax | null;
+  /** The app's response cache over the timed runs (its hit/miss counter read around each); null when it is off. */
+  responseCache: { hits: number; misses: number; hitRate: number } | null;
 }
 
 export interface GatewayTax {
@@ -150,9 +155,10 @@ export interface HttpReadBenchResults {
 }
 
 /** The app under load: production settings, reads without a key and without rate limiting (the query limits stay on, as in production). */
-function readAppEnv(): Record<string, string> {
-  return { AUTH: "off", RATE_LIMIT: "false" };
+function readAppEnv(responseCache: boolean): Record<string, string> {
+  return { AUTH: "off", RATE_LIMIT: "false", RESPONSE_CACHE: String(responseCache) };
 }
+
 
 function body(query: string, variables?: Record<string, unknown>): string {
   return JSON.stringify(variables ? { query, variables } : { query });
@@ -242,12 +248,12 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     const workloads = readWorkloads(options, sample.productIds, sample.deepCursors).filter(
       (workload, index) => index === 0 || !options.reads?.length || options.reads.some((read) => workload.name.includes(read)),
     );
-    const appEnv = { ...commonEnv(database.url), ...readAppEnv() };
+    const appEnv = { ...commonEnv(database.url), ...readAppEnv(options.responseCache) };
 
     // The gateway tax's statements, from a capture app of their own, before the app under load starts.
     const taxed = workloads.filter((workload) => workload.gatewayTax);
     progress(`capturing the SQL of every distinct request of ${taxed.map((workload) => workload.name).join(", ")}`);
-    const captures = await captureStatements(appEnv, new Map(taxed.map((workload) => [workload.name, workload.stream.bodies])), progress);
+    const captures = await captureStatements({ ...appEnv, RESPONSE_CACHE: "false" }, new Map(taxed.map((workload) => [workload.name, workload.stream.bodies])), progress);
     const replays = new Map(taxed.map((workload) => [workload.name, captures.get(workload.name)!.requests.map(replayRequest)]));
     const pgStreams = new Map(taxed.map((workload) => [workload.name, workload.stream.fork()]));
 
@@ -279,6 +285,7 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     const runs = new Map<string, LoadRun[]>();
     const cpuRuns = new Map<string, RunCpu[]>();
     const spans = new Map<string, Array<[number, number]>>();
+    const cached = new Map<string, { hit: number; miss: number }>();
     const loadStart = os.loadavg();
     for (let round = 0; round < options.rounds; round++) {
       // Forwards, then backwards: a drift in the machine's load over the run falls on every read alike.
@@ -288,7 +295,13 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
           const k = key(workload, side);
           const cpu = await startCpuReading(side === "graphql" ? app.child.pid! : process.pid, database.postmasterPid);
           const from = streamOf(workload, side).position;
+          const countsBefore = side === "graphql" && options.responseCache ? await responseCacheCounts(app.url) : null;
           const result = await run(workload, side, options.duration);
+          if (countsBefore) {
+            const countsAfter = await responseCacheCounts(app.url);
+            const total = cached.get(workload.name) ?? { hit: 0, miss: 0 };
+            cached.set(workload.name, { hit: total.hit + countsAfter.hit - countsBefore.hit, miss: total.miss + countsAfter.miss - countsBefore.miss });
+          }
           spans.set(k, [...(spans.get(k) ?? []), [from, streamOf(workload, side).position]]);
           cpuRuns.set(k, [...(cpuRuns.get(k) ?? []), await cpu.stop()]);
           runs.set(k, [...(runs.get(k) ?? []), result]);
@@ -346,6 +359,7 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
         },
         target: workload.target === null ? null : { requestsPerSecond: workload.target, met: graphql.requestsPerSecond >= workload.target },
         gatewayTax,
+        responseCache: cacheResult(cached.get(workload.name)),
       };
     });
 
@@ -382,6 +396,7 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
         distinct: options.distinct,
         zipf: options.zipf,
         subscribers: options.subscribers,
+        responseCache: options.responseCache,
       },
       database: database.description,
       catalogue,
@@ -402,6 +417,12 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     await app?.stop().catch(() => {});
     await database.dispose();
   }
+}
+
+function cacheResult(counts: { hit: number; miss: number } | undefined): ReadWorkloadResult["responseCache"] {
+  if (!counts) return null;
+  const total = counts.hit + counts.miss;
+  return { hits: counts.hit, misses: counts.miss, hitRate: total > 0 ? counts.hit / total : 0 };
 }
 
 export function seedSeconds(catalogue: HttpCatalogue): number {

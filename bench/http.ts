@@ -28,6 +28,7 @@ const env = z
     BENCH_HTTP_ZIPF: z.coerce.number().min(0).max(3).default(1),
     BENCH_HTTP_READS: z.string().optional(),
     BENCH_HTTP_CPU_PROF_DIR: z.string().optional(),
+    BENCH_HTTP_RESPONSE_CACHE: z.enum(["true", "false"]).default("true"),
     BENCH_HTTP_SUBSCRIBERS: z.coerce.number().int().min(0).max(15_000).default(10_000),
     BENCH_SEED: z.coerce.number().int().default(42),
     BENCH_DATABASE_URL: z.url().optional(),
@@ -53,6 +54,7 @@ if (env.BENCH_HTTP_MODE === "read") {
       distinct: env.BENCH_HTTP_DISTINCT,
       zipf: env.BENCH_HTTP_ZIPF,
       reads: env.BENCH_HTTP_READS?.split(",").map((read) => read.trim()).filter(Boolean),
+      responseCache: env.BENCH_HTTP_RESPONSE_CACHE === "true",
       cpuProfileDir: env.BENCH_HTTP_CPU_PROF_DIR ? path.resolve(env.BENCH_HTTP_CPU_PROF_DIR) : undefined,
     },
     progress,
@@ -149,10 +151,11 @@ function readReport(results: HttpReadBenchResults): string {
       `indexes ${(catalogue.seed.indexMs / 1000).toFixed(1)} s, search documents ${(catalogue.searchDocumentsMs / 1000).toFixed(1)} s, visual index ${(catalogue.visualIndexMs / 1000).toFixed(1)} s)`,
     `app       as npm start runs it, one process: ${Object.entries(results.app).map(([name, value]) => `${name}=${value}`).join(", ")}`,
     `streams   search and similarProducts drawn Zipf-like (exponent ${options.zipf}) from ${options.distinct} distinct requests each, seed ${options.seed}; ` +
-      "no response cache in the app: \"repeated\" is the share of timed requests sent before in the same stream, the most a cache could hit",
+      `"repeated" is the share of timed requests sent before in the same stream, the most a cache could hit; ` +
+      (options.responseCache ? "the app's response cache is on: \"cache hits\" is its own hit rate over the timed runs" : "the app's response cache is off (BENCH_HTTP_RESPONSE_CACHE=false)"),
     "",
-    "| read | req/s | x typename | each round | p50 ms | x typename | p99 ms | x typename | errors (non-2xx, GraphQL, connection) | distinct sent, repeated | answer |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| read | req/s | x typename | each round | p50 ms | x typename | p99 ms | x typename | errors (non-2xx, GraphQL, connection) | distinct sent, repeated | cache hits | answer |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const result of results.workloads) {
     const { graphql, toTypename, stream } = result;
@@ -160,7 +163,7 @@ function readReport(results: HttpReadBenchResults): string {
       `| ${result.workload} | ${graphql.requestsPerSecond.toFixed(0)} | ${toTypename.requestsPerSecond.toFixed(3)} | ${graphql.roundsRequestsPerSecond.map((value) => value.toFixed(0)).join(", ")} | ` +
         `${graphql.latency.p50.toFixed(1)} | ${toTypename.p50.toFixed(2)} | ${graphql.latency.p99.toFixed(1)} | ${toTypename.p99.toFixed(2)} | ` +
         `${graphql.non2xx + graphql.graphqlErrors + graphql.errors} (${graphql.non2xx}, ${graphql.graphqlErrors}, ${graphql.errors}) | ` +
-        `${result.distinct === 1 ? "one request" : `${stream.distinct} of ${result.distinct}, ${percent(stream.repeatedShare)}`} | ${result.probe.items} items |`,
+        `${result.distinct === 1 ? "one request" : `${stream.distinct} of ${result.distinct}, ${percent(stream.repeatedShare)}`} | ${result.responseCache ? percent(result.responseCache.hitRate) : "off"} | ${result.probe.items} items |`,
     );
   }
   lines.push(

@@ -9,6 +9,8 @@ export interface EventBus {
   subscribe(topic: string, listener: EventListener): () => void;
   /** Called after the bus reconnects: events sent while it was down are lost, so state must be re-read. */
   onReconnect(listener: () => void): () => void;
+  /** Whether events are being received now (false from a lost connection's notice until it is back). */
+  listening(): boolean;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function startPgEventBus(
       reconnectListeners.add(listener);
       return () => reconnectListeners.delete(listener);
     },
+    listening: () => client !== null && !closed,
     close: async () => {
       closed = true;
       const current = client;

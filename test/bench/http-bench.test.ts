@@ -21,6 +21,7 @@ describe("bench:http", () => {
       distinct: 5,
       zipf: 1,
       subscribers: 40,
+      responseCache: true,
     });
 
     expect(results.workloads.map((workload) => workload.workload)).toEqual([
@@ -70,6 +71,14 @@ describe("bench:http", () => {
       expect(tax.ratio).toBeGreaterThan(0);
     }
     expect(byName.get("search popular")!.gatewayTax!.capture.withItems).toBe(5);
+
+    // The response cache was on and counted: the head page is one request, so every timed answer came from the cache;
+    // { __typename } alone is never cached.
+    expect(byName.get("{ __typename }")!.responseCache).toEqual({ hits: 0, misses: 0, hitRate: 0 });
+    const head = byName.get("products(first: 20) head")!.responseCache!;
+    expect(head.misses).toBe(0); // its probe and warm-up filled the cache
+    expect(head.hits).toBeGreaterThan(0);
+    expect(head.hits).toBeLessThanOrEqual(byName.get("products(first: 20) head")!.stream.requests);
 
     // The idle-subscriber phase: every subscriber got the timed event, as a product, on the keyed app.
     expect(results.idleSubscribers).toMatchObject({ subscribers: 40, failures: 0 });

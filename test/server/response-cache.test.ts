@@ -7,7 +7,7 @@ import { isCacheableQuery } from "../../src/server/response-cache/cacheable-oper
 import { keyMaker } from "../support/api-keys.js";
 import { startChatCompletionsServer, type ChatCompletionsServer } from "../support/chat-completions-server-process.js";
 import { features, sha256, solidPng } from "../support/images.js";
-import { sample } from "../support/metrics.js";
+import { responseCacheCounts } from "../support/metrics.js";
 import { addProductAndWait } from "../support/products.js";
 import { startTestApp, startTestAppOn, type TestApp } from "../support/test-app.js";
 
@@ -50,12 +50,6 @@ function post(app: TestApp, query: string, variables: Record<string, unknown> = 
   });
 }
 
-async function cacheCounts(app: TestApp): Promise<{ hit: number; miss: number }> {
-  const text = await (await fetch(`${app.app.url}/metrics`)).text();
-  const count = (result: string) => sample(text, "lookalike_graphql_response_cache_requests_total", { result }) ?? 0;
-  return { hit: count("hit"), miss: count("miss") };
-}
-
 const PRODUCT_CARD = `query Card($id: ID!) {
   product(id: $id) { id sourceUrl title externalId tags caption createdAt attributes { name value }
     photos { id url width height mimeType byteSize sha256 createdAt features { caption } }
@@ -91,7 +85,7 @@ describe("cached answers", () => {
       [`query ($id: ID!) { similarProducts(productId: $id, limit: 3) { score matchedTags matchedPhoto { id } product { id } } }`, { id: products[0]!.id }],
       [`query ($id: ID!) { ...Both __typename } fragment Both on Query { first: product(id: $id) { id } ... on Query { search(query: "sofa") { product { id } } } }`, { id: products[2]!.id }],
     ];
-    const before = await cacheCounts(cached);
+    const before = await responseCacheCounts(cached.app.url);
     for (const [query, variables] of requests) {
       const expected = await post(plain, query, variables);
       expect(expected.status).toBe(200);
@@ -101,18 +95,18 @@ describe("cached answers", () => {
       expect(executed).toEqual(expected);
       expect(fromCache).toEqual(expected);
     }
-    const after = await cacheCounts(cached);
+    const after = await responseCacheCounts(cached.app.url);
     expect(after.miss - before.miss).toBe(requests.length);
     expect(after.hit - before.hit).toBe(requests.length);
   });
 
   it("are never errors: a NOT_FOUND is asked of the catalogue each time", async () => {
-    const before = await cacheCounts(cached);
+    const before = await responseCacheCounts(cached.app.url);
     for (let round = 0; round < 2; round++) {
       const { body } = await post(cached, PRODUCT_CARD, { id: "00000000-0000-4000-8000-000000000000" });
       expect(body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     }
-    const after = await cacheCounts(cached);
+    const after = await responseCacheCounts(cached.app.url);
     expect(after).toEqual({ hit: before.hit, miss: before.miss + 2 });
   });
 
@@ -130,7 +124,7 @@ describe("cached answers", () => {
   it("are only for anonymous catalogue reads: not with an API key, not for imports, keys or the visual index", async () => {
     const maker = await keyMaker(cached.databaseUrl);
     const token = await maker.create("reader", ["read"]).finally(() => maker.close());
-    const before = await cacheCounts(cached);
+    const before = await responseCacheCounts(cached.app.url);
     for (let round = 0; round < 2; round++) {
       const keyed = await post(cached, PRODUCT_CARD, { id: products[0]!.id }, { authorization: `Bearer ${token}` });
       expect(keyed.body.errors).toBeUndefined();
@@ -139,7 +133,7 @@ describe("cached answers", () => {
       const alone = await post(cached, `{ __typename }`);
       expect(alone.body.data).toEqual({ __typename: "Query" });
     }
-    expect(await cacheCounts(cached)).toEqual(before);
+    expect(await responseCacheCounts(cached.app.url)).toEqual(before);
   });
 });
 
@@ -157,11 +151,11 @@ describe("a catalogue write", () => {
     }
     // Not the notification's doing: a mutation that wrote nothing (so nothing was published) moves on too.
     await post(cached, TITLE, { id });
-    const before = await cacheCounts(cached);
+    const before = await responseCacheCounts(cached.app.url);
     const refused = await post(cached, `mutation { deleteProduct(id: "00000000-0000-4000-8000-000000000000") }`);
     expect(refused.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     await post(cached, TITLE, { id });
-    expect(await cacheCounts(cached)).toEqual({ hit: before.hit, miss: before.miss + 1 });
+    expect(await responseCacheCounts(cached.app.url)).toEqual({ hit: before.hit, miss: before.miss + 1 });
   });
 
   it("by another process, or straight in SQL, drops the cached answers once its notification arrives", async () => {

@@ -15,3 +15,10 @@ export function sample(exposition: string, name: string, labels: Record<string, 
   }
   return undefined;
 }
+
+/** The response cache's counter (server/response-cache/), by result. */
+export async function responseCacheCounts(appUrl: string): Promise<{ hit: number; miss: number }> {
+  const text = await (await fetch(`${appUrl}/metrics`)).text();
+  const count = (result: string) => sample(text, "lookalike_graphql_response_cache_requests_total", { result }) ?? 0;
+  return { hit: count("hit"), miss: count("miss") };
+}

@@ -9,17 +9,29 @@ import type { EventBus } from "../../jobs/event-bus.js";
  * (what was published meanwhile is lost), and when this process answers a
  * mutation, before the response leaves: a client reading its own write
  * through the same process never waits for the notification's round trip.
+ * While the bus is down, writes go unheard: there is no generation to trust
+ * (current() is null), and nothing is cached or served from the cache.
  */
 export class CatalogueGeneration {
   private value = 0;
+  private wasDown = false;
 
   /** Listens for as long as the bus runs (it stops with the app). */
-  constructor(bus: Pick<EventBus, "subscribe" | "onReconnect">) {
+  constructor(private readonly bus: Pick<EventBus, "subscribe" | "onReconnect" | "listening">) {
     bus.subscribe(topics.catalogueChanged, () => this.advance());
     bus.onReconnect(() => this.advance());
   }
 
-  current(): number {
+  /** null while the bus is down; once it is back, a generation past every answer kept before. */
+  current(): number | null {
+    if (!this.bus.listening()) {
+      this.wasDown = true;
+      return null;
+    }
+    if (this.wasDown) {
+      this.wasDown = false;
+      this.advance();
+    }
     return this.value;
   }
 

@@ -11,7 +11,7 @@ export interface ResponseCacheOptions {
   ttlSeconds: number;
   maxBytes: number;
   /** Part of every key: moving it drops every cached answer (catalogue-generation.ts). */
-  generation: { current(): number; advance(): void };
+  generation: { current(): number | null; advance(): void };
   registry: Registry;
 }
 
@@ -27,7 +27,8 @@ export interface ResponseCacheOptions {
  * is filed under the old generation and never served.
  *
  * A hit still passes the limits and the rate limiter (they run before it)
- * and gets its extensions.cost. Errors are never cached.
+ * and gets its extensions.cost. Errors are never cached, and nothing is
+ * while the event bus is down (its writes would go unheard).
  */
 export function responseCachePlugins(options: ResponseCacheOptions): ApolloServerPlugin<RequestContext>[] {
   const requests = new Counter({
@@ -38,14 +39,16 @@ export function responseCachePlugins(options: ResponseCacheOptions): ApolloServe
   });
   const cacheable = (request: GraphQLRequestContext<RequestContext>) =>
     request.contextValue.auth.key === null && !!request.document && !!request.operation && isCacheableQuery(request.document, request.operation);
+  // Read before execution (extraCacheKeyData), and again before writing: an answer computed while the bus went down is not kept.
+  const generationKnown = () => options.generation.current() !== null;
   return [
     ApolloServerPluginCacheControl({ defaultMaxAge: options.ttlSeconds, calculateHttpHeaders: false }),
     responseCachePlugin<RequestContext>({
       cache: new InMemoryLRUCache({ maxSize: options.maxBytes }),
       sessionId: async () => null,
       extraCacheKeyData: async ({ contextValue }) => ({ generation: options.generation.current(), publicUrl: contextValue.publicUrl }),
-      shouldReadFromCache: async (request) => cacheable(request),
-      shouldWriteToCache: async (request) => cacheable(request),
+      shouldReadFromCache: async (request) => cacheable(request) && generationKnown(),
+      shouldWriteToCache: async (request) => cacheable(request) && generationKnown(),
     }),
     {
       async requestDidStart() {
