@@ -20,6 +20,8 @@ export interface TextMatch {
  * Full-text search over product.search_document (the tags' words, the
  * caption, the title and the product page's path words, stemmed, GIN indexed). The
  * words are ORed: any of them may match, ts_rank_cd orders by how well.
+ * Without required tags the per-row count of them is not run at all (it
+ * was, once per match: at 200,000 products "black t-shirt" matches 138,844).
  */
 const SEARCH_TEXT = `
   select ${PRODUCT_COLUMNS}
@@ -27,9 +29,9 @@ const SEARCH_TEXT = `
   where p.search_document @@ q
     and (?::timestamptz is null or p.created_at > ?::timestamptz)
     and (?::jsonb is null or ${attributesConditionSql("?::jsonb")})
-    and cardinality(?::text[]) = (
+    and (cardinality(?::text[]) = 0 or cardinality(?::text[]) = (
       select count(*) from product_tag pt join tag_stats s on s.id = pt.tag_id
-      where pt.product_id = p.id and s.tag = any(?::text[]))
+      where pt.product_id = p.id and s.tag = any(?::text[])))
   order by ts_rank_cd(p.search_document, q) desc, p.created_at desc, p.id desc
   limit ?`;
 
@@ -45,7 +47,7 @@ export class TextSearchRepository {
     const at = filters.createdAfter?.toISOString() ?? null;
     const attributes = attributesParameter(filters.attributes);
     const required = textArrayLiteral(filters.requiredTags);
-    const rows = await this.em.execute<Array<Record<string, unknown>>>(SEARCH_TEXT, [words.join(" or "), at, at, attributes, attributes, required, required, limit]);
+    const rows = await this.em.execute<Array<Record<string, unknown>>>(SEARCH_TEXT, [words.join(" or "), at, at, attributes, attributes, required, required, required, limit]);
     return rows.map((row) => ({ product: productOfRow(row) }));
   }
 
