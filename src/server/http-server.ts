@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
@@ -78,6 +78,17 @@ export interface RunningHttpServer {
 
 const GRAPHQL_PATH = "/graphql";
 
+/** What Apollo's cache-control plugin sent: no answer over HTTP is for a CDN or a browser to keep (a write could not reach it). */
+const noStorePlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        response.http.headers.set("cache-control", "no-store");
+      },
+    };
+  },
+};
+
 export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningHttpServer> {
   const app = express();
   app.disable("x-powered-by");
@@ -123,6 +134,9 @@ export async function startHttpServer(options: HttpServerOptions, host: string, 
       ...(limits ? [limits.plugin] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // No field has a cache hint: the plugin's hook around every resolver would compute nothing (response-cache/ sets a whole policy).
+      ApolloServerPluginCacheControlDisabled(),
+      noStorePlugin,
       requireScopesPlugin(),
       // After the limits and the scopes: a cached answer is still refused what the request may not ask.
       ...(options.responseCache ? responseCachePlugins({ ...options.responseCache, registry: options.metrics }) : []),

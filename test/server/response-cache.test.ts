@@ -100,6 +100,20 @@ describe("cached answers", () => {
     expect(after.hit - before.hit).toBe(requests.length);
   });
 
+  it("are never for a CDN or a browser to keep: Cache-Control: no-store, from the cache or not", async () => {
+    const before = await responseCacheCounts(cached.app.url);
+    for (let round = 0; round < 2; round++) {
+      const response = await fetch(`${cached.app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `query ($id: ID!) { product(id: $id) { id caption } }`, variables: { id: products[3]!.id } }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("cache-control")).toBe("no-store");
+    }
+    expect(await responseCacheCounts(cached.app.url)).toEqual({ hit: before.hit + 1, miss: before.miss + 1 });
+  });
+
   it("are never errors: a NOT_FOUND is asked of the catalogue each time", async () => {
     const before = await responseCacheCounts(cached.app.url);
     for (let round = 0; round < 2; round++) {

@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
-import { ApolloServerPluginCacheControl } from "@apollo/server/plugin/cacheControl";
 import responseCachePlugin from "@apollo/server-plugin-response-cache";
 import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
 import { Counter, type Registry } from "prom-client";
@@ -16,12 +15,15 @@ export interface ResponseCacheOptions {
 }
 
 /**
- * Apollo's response cache for anonymous catalogue reads. Every field may be
- * cached for `ttlSeconds` (the cache-control default); which operations are
- * cached at all is cacheable-operation.ts's list, and only for requests
- * without an API key: a keyed answer might one day differ by key, and an
- * anonymous one cannot. No Cache-Control header is sent: a CDN or browser
- * could not be told of a catalogue write, this cache is. The key holds the
+ * Apollo's response cache for anonymous catalogue reads. Which operations
+ * are cached is cacheable-operation.ts's list, and only for requests without
+ * an API key: a keyed answer might one day differ by key, and an anonymous
+ * one cannot. Such an answer's cache policy is set whole, `ttlSeconds` and
+ * public, before execution: Apollo's cache-control plugin, which would
+ * compute it field by field (a hook around every resolver), is off
+ * (http-server.ts), since no field has a hint of its own. No Cache-Control
+ * header says so: a CDN or browser could not be told of a catalogue write,
+ * this cache is. The key holds the
  * public URL the request's links are built from (Photo.url), and the
  * generation read before execution, so an answer computed across a write
  * is filed under the old generation and never served.
@@ -42,7 +44,6 @@ export function responseCachePlugins(options: ResponseCacheOptions): ApolloServe
   // Read before execution (extraCacheKeyData), and again before writing: an answer computed while the bus went down is not kept.
   const generationKnown = () => options.generation.current() !== null;
   return [
-    ApolloServerPluginCacheControl({ defaultMaxAge: options.ttlSeconds, calculateHttpHeaders: false }),
     responseCachePlugin<RequestContext>({
       cache: new InMemoryLRUCache({ maxSize: options.maxBytes }),
       sessionId: async () => null,
@@ -53,6 +54,9 @@ export function responseCachePlugins(options: ResponseCacheOptions): ApolloServe
     {
       async requestDidStart() {
         return {
+          async didResolveOperation(request) {
+            if (cacheable(request)) request.overallCachePolicy.replace({ maxAge: options.ttlSeconds, scope: "PUBLIC" });
+          },
           async willSendResponse(request) {
             if (request.operation?.operation === "mutation") options.generation.advance();
             else if (cacheable(request)) requests.inc({ result: request.metrics.responseCacheHit ? "hit" : "miss" });
