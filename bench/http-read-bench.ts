@@ -119,6 +119,12 @@ export interface ReadWorkloadResult {
   toTypename: { requestsPerSecond: number; p50: number; p99: number };
   target: { requestsPerSecond: number; met: boolean } | null;
   gatewayTax: GatewayTax | null;
+  /**
+   * How long PostgreSQL kept running this read's statements after its timed
+   * GraphQL runs stopped (requests autocannon gave up on), in total: the next
+   * run starts only once they are done, so it is measured alone.
+   */
+  drainSeconds: number;
   /** The app's response cache over the timed runs (its hit/miss counter read around each); null when it is off. */
   responseCache: { hits: number; misses: number; hitRate: number } | null;
 }
@@ -279,6 +285,7 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
       for (const side of sidesOf(workload, 0)) {
         progress(`warm-up: ${workload.name}${side === "pg" ? " through pg" : ""}, ${options.warmup} s`);
         warmups.set(key(workload, side), await run(workload, side, options.warmup));
+        await drainDatabase(pgPool);
       }
     }
 
@@ -286,6 +293,7 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     const cpuRuns = new Map<string, RunCpu[]>();
     const spans = new Map<string, Array<[number, number]>>();
     const cached = new Map<string, { hit: number; miss: number }>();
+    const drained = new Map<string, number>();
     const loadStart = os.loadavg();
     for (let round = 0; round < options.rounds; round++) {
       // Forwards, then backwards: a drift in the machine's load over the run falls on every read alike.
@@ -303,6 +311,8 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
             cached.set(workload.name, { hit: total.hit + countsAfter.hit - countsBefore.hit, miss: total.miss + countsAfter.miss - countsBefore.miss });
           }
           spans.set(k, [...(spans.get(k) ?? []), [from, streamOf(workload, side).position]]);
+          const drainMs = await drainDatabase(pgPool);
+          drained.set(workload.name, (drained.get(workload.name) ?? 0) + (side === "graphql" ? drainMs : 0));
           cpuRuns.set(k, [...(cpuRuns.get(k) ?? []), await cpu.stop()]);
           runs.set(k, [...(runs.get(k) ?? []), result]);
           progress(
@@ -359,6 +369,7 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
         },
         target: workload.target === null ? null : { requestsPerSecond: workload.target, met: graphql.requestsPerSecond >= workload.target },
         gatewayTax,
+        drainSeconds: (drained.get(workload.name) ?? 0) / 1000,
         responseCache: cacheResult(cached.get(workload.name)),
       };
     });
@@ -418,6 +429,27 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     await database.dispose();
   }
 }
+
+/** Active statements of other sessions on the bench's database. */
+async function activeStatements(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ active: number }>(
+    "select count(*)::int as active from pg_stat_activity where datname = current_database() and state = 'active' and pid <> pg_backend_pid()",
+  );
+  return rows[0]!.active;
+}
+
+/**
+ * Waits (up to DRAIN_LIMIT_MS) until no statement runs on the database: a
+ * request autocannon gave up on leaves its statements running, and they
+ * would eat into the next run. Returns how long that took.
+ */
+async function drainDatabase(pool: pg.Pool): Promise<number> {
+  const started = performance.now();
+  while ((await activeStatements(pool)) > 0 && performance.now() - started < DRAIN_LIMIT_MS) await new Promise((resolve) => setTimeout(resolve, 100));
+  return performance.now() - started;
+}
+
+const DRAIN_LIMIT_MS = 120_000;
 
 function cacheResult(counts: { hit: number; miss: number } | undefined): ReadWorkloadResult["responseCache"] {
   if (!counts) return null;

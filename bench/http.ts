@@ -166,6 +166,14 @@ function readReport(results: HttpReadBenchResults): string {
         `${result.distinct === 1 ? "one request" : `${stream.distinct} of ${result.distinct}, ${percent(stream.repeatedShare)}`} | ${result.responseCache ? percent(result.responseCache.hitRate) : "off"} | ${result.probe.items} items |`,
     );
   }
+  const drained = results.workloads.filter((result) => result.drainSeconds >= 0.5);
+  if (drained.length > 0) {
+    lines.push(
+      "",
+      `after the load stopped, PostgreSQL went on running statements of requests autocannon had given up on (each next run waited for them): ` +
+        drained.map((result) => `${result.workload} ${result.drainSeconds.toFixed(1)} s`).join(", "),
+    );
+  }
   lines.push(
     "",
     `gateway tax: the same SQL statements (captured from a capture app, one request at a time) sent through a pg.Pool of ${options.connections} connections by ` +
