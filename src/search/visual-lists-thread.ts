@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { threadEntry } from "../thread-entry.js";
 import type { TrainedLists } from "./visual-lists.js";
 import type { ListsReply, ListsRequest } from "./visual-lists-worker.js";
 
@@ -16,9 +17,7 @@ export class VisualListsThread {
   private failure: Error | null = null;
 
   constructor() {
-    const fromSource = import.meta.url.endsWith(".ts");
-    const entry = new URL(fromSource ? "./visual-lists-worker.dev.mjs" : "./visual-lists-worker.js", import.meta.url);
-    this.worker = new Worker(entry, { name: "visual-lists" });
+    this.worker = new Worker(threadEntry(import.meta.url, "visual-lists-worker"), { name: "visual-lists" });
     this.worker.on("message", (reply: ListsReply) => {
       const pending = this.pending.get(reply.id);
       this.pending.delete(reply.id);

@@ -23,10 +23,10 @@ export interface ResponseCacheOptions {
  * compute it field by field (a hook around every resolver), is off
  * (http-server.ts), since no field has a hint of its own. No Cache-Control
  * header says so: a CDN or browser could not be told of a catalogue write,
- * this cache is. The key holds the
- * public URL the request's links are built from (Photo.url), and the
- * generation read before execution, so an answer computed across a write
- * is filed under the old generation and never served.
+ * this cache is. Without a sessionId hook every answer is one shared entry.
+ * The key holds the public URL the request's links are built from
+ * (Photo.url), and the generation read before execution, so an answer
+ * computed across a write is filed under the old generation and never served.
  *
  * A hit still passes the limits and the rate limiter (they run before it)
  * and gets its extensions.cost. Errors are never cached, and nothing is
@@ -46,7 +46,6 @@ export function responseCachePlugins(options: ResponseCacheOptions): ApolloServe
   return [
     responseCachePlugin<RequestContext>({
       cache: new InMemoryLRUCache({ maxSize: options.maxBytes }),
-      sessionId: async () => null,
       extraCacheKeyData: async ({ contextValue }) => ({ generation: options.generation.current(), publicUrl: contextValue.publicUrl }),
       shouldReadFromCache: async (request) => cacheable(request) && generationKnown(),
       shouldWriteToCache: async (request) => cacheable(request) && generationKnown(),
