@@ -5,6 +5,7 @@ import { CatalogReads, PRODUCT_COLUMNS, productOfRow } from "../catalog/catalog-
 import type { ScoredProduct, SimilarityFilters } from "./similarity-repository.js";
 import { textArrayLiteral } from "../db/sql-arrays.js";
 import { attributesConditionSql, attributesParameter } from "./attribute-filter.js";
+import { levelQueries } from "./word-levels.js";
 
 /** Reciprocal rank fusion's damping constant (the usual 60): rank 1 is worth 1/61. */
 const RRF_K = 60;
@@ -16,24 +17,22 @@ export interface TextMatch {
   product: Product;
 }
 
-/**
- * Full-text search over product.search_document (the tags' words, the
- * caption, the title and the product page's path words, stemmed, GIN indexed). The
- * words are ORed: any of them may match, ts_rank_cd orders by how well.
- * Without required tags the per-row count of them is not run at all (it
- * was, once per match: at 200,000 products "black t-shirt" matches 138,844).
- */
-const SEARCH_TEXT = `
-  select ${PRODUCT_COLUMNS}
-  from product p, websearch_to_tsquery('english', ?) as q
-  where p.search_document @@ q
-    and (?::timestamptz is null or p.created_at > ?::timestamptz)
-    and (?::jsonb is null or ${attributesConditionSql("?::jsonb")})
-    and (cardinality(?::text[]) = 0 or cardinality(?::text[]) = (
-      select count(*) from product_tag pt join tag_stats s on s.id = pt.tag_id
-      where pt.product_id = p.id and s.tag = any(?::text[])))
-  order by ts_rank_cd(p.search_document, q) desc, p.created_at desc, p.id desc
-  limit ?`;
+/** Each word's own tsquery, stemmed as the documents are (empty for a word of only stop words). */
+const WORD_QUERIES = `select plainto_tsquery('english', w)::text as query from unnest(?::text[]) with ordinality as t(w, n) order by n`;
+
+/** The filters' SQL on a product row `p`, with their values bound through `bind`. */
+function filterConditions(filters: SimilarityFilters, bind: (value: unknown, cast: string) => string): string[] {
+  const conditions: string[] = [];
+  if (filters.createdAfter) conditions.push(`p.created_at > ${bind(filters.createdAfter.toISOString(), "timestamptz")}`);
+  const attributes = attributesParameter(filters.attributes);
+  if (attributes) conditions.push(attributesConditionSql(bind(attributes, "jsonb")));
+  if (filters.requiredTags.length > 0) {
+    // A placeholder stands for one value: the array is bound once per use.
+    const required = () => bind(textArrayLiteral(filters.requiredTags), "text[]");
+    conditions.push(`cardinality(${required()}) = (select count(*) from product_tag pt join tag_stats s on s.id = pt.tag_id where pt.product_id = p.id and s.tag = any(${required()}))`);
+  }
+  return conditions;
+}
 
 /** What a product's stored tags say, with their confidences (to find products like it). */
 const PRODUCT_EVIDENCE = `
@@ -43,11 +42,29 @@ const PRODUCT_EVIDENCE = `
 export class TextSearchRepository {
   constructor(private readonly em: EntityManager) {}
 
+  /**
+   * Full-text search over product.search_document (the tags' words, the
+   * caption, the title and the product page's path words, stemmed, GIN
+   * indexed): the products matching most of the words first, newest first
+   * among equals (word-levels.ts). One statement per level, each stopping at
+   * the newest `limit`: the exact top `limit` without scoring every match.
+   */
   async searchText(words: readonly string[], limit: number, filters: SimilarityFilters): Promise<TextMatch[]> {
-    const at = filters.createdAfter?.toISOString() ?? null;
-    const attributes = attributesParameter(filters.attributes);
-    const required = textArrayLiteral(filters.requiredTags);
-    const rows = await this.em.execute<Array<Record<string, unknown>>>(SEARCH_TEXT, [words.join(" or "), at, at, attributes, attributes, required, required, required, limit]);
+    const wordQueries = await this.em.execute<Array<{ query: string }>>(WORD_QUERIES, [textArrayLiteral(words)]);
+    const levels = levelQueries(wordQueries.map((row) => row.query));
+    if (levels.length === 0) return [];
+    const params: unknown[] = [];
+    const bind = (value: unknown, cast: string) => (params.push(value), `?::${cast}`);
+    const branches = levels.map(({ level, query }) => {
+      const conditions = [`p.search_document @@ ${bind(query, "tsquery")}`, ...filterConditions(filters, bind)];
+      return `(select ${level} as level, p.id from product p where ${conditions.join(" and ")} order by p.created_at desc, p.id desc limit ${bind(limit, "int")})`;
+    });
+    const sql = `
+      select ${PRODUCT_COLUMNS} from (select id, max(level) as level from (${branches.join(" union all ")}) as hit group by id) as best
+      join product p on p.id = best.id
+      order by best.level desc, p.created_at desc, p.id desc
+      limit ${bind(limit, "int")}`;
+    const rows = await this.em.execute<Array<Record<string, unknown>>>(sql, params);
     return rows.map((row) => ({ product: productOfRow(row) }));
   }
 
