@@ -105,11 +105,17 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   try {
     const database = await connectDatabase(config, logger, fail);
     if (database.embedded) stops.push(() => database.embedded!.stop());
-    const orm = await createOrm({ url: database.url, poolMax: config.database.poolMax, log: (m) => logger.debug(m), entities: catalogEntities });
+    const ormOptions = { url: database.url, poolMax: config.database.poolMax, log: (m: string) => logger.debug(m), entities: catalogEntities };
+    // Jobs, maintenance and migrations: no statement limit (a visual index build updates every vector).
+    const orm = await createOrm(ormOptions);
     stops.push(() => orm.close());
+    // GraphQL requests: a pool of their own, whose statements PostgreSQL cancels past the limit, so one
+    // slow search (or one a client gave up on) cannot hold connections and CPU for long.
+    const requestOrm = roles.http ? await createOrm({ ...ormOptions, statementTimeoutMs: config.database.requestStatementTimeoutMs }) : null;
+    if (requestOrm) stops.push(() => requestOrm.close());
     // One registry per app (observability/registry.ts); every metric below is registered on it.
     const metrics = createMetricsRegistry();
-    observeDatabase(metrics, orm);
+    observeDatabase(metrics, requestOrm ? { requests: requestOrm, background: orm } : { background: orm });
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info({ applied }, "database migrated");
     const pendingAtStart = await pendingMigrations(orm);
@@ -257,7 +263,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         {
           schema: await buildLookalikeSchema(),
           context: createContextFactory({
-            orm,
+            orm: requestOrm!,
             createCatalog,
             createSimilarity,
             analysis: new AnalysisWatch(bus, () => new ProductRepository(orm.em.fork())),

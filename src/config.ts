@@ -46,6 +46,8 @@ const envSchema = z.object({
 
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_MAX: int(10, 1, 200),
+  // A statement sent for a GraphQL request is cancelled by PostgreSQL after this long (0: never); jobs and maintenance have no limit.
+  DATABASE_STATEMENT_TIMEOUT_MS: int(10_000, 0, 3_600_000),
   EMBEDDED_PG_DIR: z.preprocess(blankToUndefined, z.string().default(".data/postgres")),
   EMBEDDED_PG_PORT: int(54329, 1, 65535),
   // When the embedded server dies, it is restarted this many times, waiting this long before the first try and doubling (db/postgres-supervisor.ts).
@@ -184,6 +186,8 @@ export interface Config {
   database: {
     url: string | undefined;
     poolMax: number;
+    /** How long PostgreSQL lets a statement of a GraphQL request run before cancelling it; 0: no limit. */
+    requestStatementTimeoutMs: number;
     embedded: { dataDir: string; port: number };
     /** Restarts of the embedded server after its postmaster dies, before the process gives up and exits non-zero. */
     embeddedRestart: { tries: number; backoffMs: number };
@@ -299,6 +303,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     database: {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,
+      requestStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       embedded: { dataDir: path.resolve(cwd, env.EMBEDDED_PG_DIR), port: env.EMBEDDED_PG_PORT },
       embeddedRestart: { tries: env.EMBEDDED_PG_RESTART_TRIES, backoffMs: env.EMBEDDED_PG_RESTART_BACKOFF_MS },
     },

@@ -8,6 +8,8 @@ export interface OrmOptions {
   log: (message: string) => void;
   /** The entities to map; the caller registers them (db/ imports no domain). */
   entities: readonly EntitySchema[];
+  /** PostgreSQL cancels any statement of this pool's connections that runs longer (their statement_timeout); unset or 0: no limit. */
+  statementTimeoutMs?: number;
 }
 
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
@@ -19,7 +21,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     discovery: { warnWhenNoEntities: false },
     pool: { min: 0, max: options.poolMax, idleTimeoutMillis: 30_000, acquireTimeoutMillis: 10_000 },
     // Fail fast when the server is unreachable, rather than queueing requests for long.
-    driverOptions: { connection: { connectionTimeoutMillis: 5_000 } },
+    driverOptions: { connection: { connectionTimeoutMillis: 5_000, ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}) } },
     allowGlobalContext: false,
     ensureDatabase: false,
     debug: false,

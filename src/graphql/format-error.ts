@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { DatabaseUnavailableError, isDatabaseOutage } from "../db/errors.js";
+import { DatabaseTimeoutError, DatabaseUnavailableError, isDatabaseOutage, isStatementTimeout } from "../db/errors.js";
 import { DomainError } from "../errors.js";
 import { fromUploadError } from "./upload.js";
 
@@ -53,6 +53,9 @@ function asDomainError(error: unknown): DomainError | null {
   if (error instanceof DomainError) return error;
   const upload = fromUploadError(error);
   if (upload) return upload;
+  if (isStatementTimeout(error)) {
+    return new DatabaseTimeoutError("The request took the database too long and was cancelled; try again, or narrow it.", {}, { cause: error });
+  }
   if (isDatabaseOutage(error)) {
     return new DatabaseUnavailableError("The database is unavailable; try again shortly.", {}, { cause: error });
   }

@@ -4,11 +4,13 @@ import { poolUse, watchStatements } from "../db/orm.js";
 import { SQL_BUCKETS } from "./registry.js";
 
 /**
- * SQL through the ORM's connection: how many statements and how long each
- * took (by first keyword and outcome), and the connection pool's use, read
- * from the pool when Prometheus scrapes rather than polled.
+ * SQL through the ORMs' connections (the requests' pool and the jobs' and
+ * maintenance's): how many statements and how long each took (by first
+ * keyword and outcome, both pools together), and each pool's use, read from
+ * the pools when Prometheus scrapes rather than polled.
  */
-export function observeDatabase(registry: Registry, orm: MikroORM): void {
+export function observeDatabase(registry: Registry, pools: Readonly<Record<string, MikroORM>>): void {
+  const orms = Object.values(pools);
   const statements = new Counter({
     name: "lookalike_sql_statements_total",
     help: "SQL statements sent to PostgreSQL through the ORM's pool.",
@@ -21,22 +23,26 @@ export function observeDatabase(registry: Registry, orm: MikroORM): void {
     buckets: SQL_BUCKETS,
     registers: [registry],
   });
-  watchStatements(orm, {
-    sent: () => statements.inc(),
-    finished: ({ verb, seconds, failed }) => duration.observe({ verb, outcome: failed ? "error" : "ok" }, seconds),
-  });
+  for (const orm of orms) {
+    watchStatements(orm, {
+      sent: () => statements.inc(),
+      finished: ({ verb, seconds, failed }) => duration.observe({ verb, outcome: failed ? "error" : "ok" }, seconds),
+    });
+  }
 
   new Gauge({
     name: "lookalike_db_pool_connections",
-    help: "Connections of the ORM's PostgreSQL pool, by state: used (lent out), idle, waiting (requests queued for one), max.",
-    labelNames: ["state"] as const,
+    help: "Connections of the ORMs' PostgreSQL pools (requests: GraphQL requests'; background: jobs' and maintenance's), by pool and state: used (lent out), idle, waiting (requests queued for one), max.",
+    labelNames: ["pool", "state"] as const,
     registers: [registry],
     collect() {
-      const use = poolUse(orm);
       this.reset();
-      if (!use) return;
-      for (const state of ["used", "idle", "waiting", "max"] as const) this.set({ state }, use[state]);
-      this.set({ state: "total" }, use.used + use.idle);
+      for (const [pool, orm] of Object.entries(pools)) {
+        const use = poolUse(orm);
+        if (!use) continue;
+        for (const state of ["used", "idle", "waiting", "max"] as const) this.set({ pool, state }, use[state]);
+        this.set({ pool, state: "total" }, use.used + use.idle);
+      }
     },
   });
 }

@@ -102,10 +102,16 @@ describe("/metrics", () => {
     const text = await scrape();
     expect(sample(text, "lookalike_sql_statements_total")).toBeGreaterThan(0);
     expect(sample(text, "lookalike_sql_statement_duration_seconds_count", { verb: "select", outcome: "ok" })).toBeGreaterThan(0);
-    const pool = Object.fromEntries(labelSets(text, "lookalike_db_pool_connections").map((labels) => [labels.state, sample(text, "lookalike_db_pool_connections", labels)]));
-    expect(pool.max).toBe(4); // DATABASE_POOL_MAX in the test app
-    expect(pool.total).toBe(pool.used! + pool.idle!);
-    expect(pool.waiting).toBe(0);
+    const labels = labelSets(text, "lookalike_db_pool_connections");
+    expect(new Set(labels.map((set) => set.pool))).toEqual(new Set(["requests", "background"]));
+    for (const name of ["requests", "background"]) {
+      const pool = Object.fromEntries(labels.filter((set) => set.pool === name).map((set) => [set.state, sample(text, "lookalike_db_pool_connections", set)]));
+      expect(pool.max).toBe(4); // DATABASE_POOL_MAX in the test app
+      expect(pool.total).toBe(pool.used! + pool.idle!);
+      expect(pool.waiting).toBe(0);
+    }
+    // The requests above went through the requests' pool.
+    expect(sample(text, "lookalike_db_pool_connections", { pool: "requests", state: "total" })).toBeGreaterThan(0);
   });
 
   it("reports the job queue's depth and oldest waiting job, and analysis stages and tagger errors by code", async () => {
