@@ -123,7 +123,7 @@ function rankings(orm: MikroORM, limit: number): Record<Measured, (query: Prepar
 }
 
 /** Limits no plan fits in: rank then always takes the similar_products function. */
-const ALWAYS_TERM_AT_A_TIME: PlanLimits = { ...DEFAULT_PLAN_LIMITS, maxCandidates: -1 };
+const ALWAYS_TERM_AT_A_TIME: PlanLimits = { ...DEFAULT_PLAN_LIMITS, maxCandidates: -1, maximumTies: false };
 
 async function countCandidates(orm: MikroORM, { args }: PreparedQuery): Promise<number> {
   const [row] = await orm.em.fork().execute<Array<{ candidates: number }>>(CANDIDATE_COUNT, [args.tagIds]);

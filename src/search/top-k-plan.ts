@@ -30,6 +30,8 @@ export interface PlanLimits {
   maxCoalitions: number;
   /** Nor is one whose conjunctions are expected to yield more candidates than this. */
   maxCandidates: number;
+  /** Look first for k products tied at the most any product can score (top-k-search.ts, maximumScoreTopK). */
+  maximumTies: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface PlanLimits {
  * one sample of 40 products, checked on another (TAGS ranking of 40
  * products: 8.9 s in all before, 1.4 s after; the slowest 4.5 s, then 149 ms).
  */
-export const DEFAULT_PLAN_LIMITS: PlanLimits = { overshoot: 2, widening: 8, maxCoalitions: 1_024, maxCandidates: 400_000 };
+export const DEFAULT_PLAN_LIMITS: PlanLimits = { overshoot: 2, widening: 8, maxCoalitions: 1_024, maxCandidates: 400_000, maximumTies: true };
 
 /** Guesses are a little below the expected level: most stored confidences are just under 1. */
 const CONFIDENCE_SLACK = 1;

@@ -119,7 +119,8 @@ describe("weighted tag similarity", () => {
     { mode: "planned", limits: DEFAULT_PLAN_LIMITS, attempts: (all) => all.every((n) => n >= 1) },
     { mode: "planned, guessing too high", limits: { ...DEFAULT_PLAN_LIMITS, overshoot: 0.001, widening: 1.5 }, attempts: (all) => all.some((n) => n >= 3) },
     { mode: "planned, guessing too low", limits: { ...DEFAULT_PLAN_LIMITS, overshoot: 1e6 }, attempts: (all) => all.every((n) => n >= 1) },
-    { mode: "pruned SQL function", limits: { ...DEFAULT_PLAN_LIMITS, maxCandidates: -1 }, attempts: (all) => all.every((n) => n === 0) },
+    { mode: "planned, without the maximum-ties step", limits: { ...DEFAULT_PLAN_LIMITS, maximumTies: false }, attempts: (all) => all.every((n) => n >= 1) },
+    { mode: "pruned SQL function", limits: { ...DEFAULT_PLAN_LIMITS, maxCandidates: -1, maximumTies: false }, attempts: (all) => all.every((n) => n === 0) },
   ];
 
   describe.each(modes)("$mode", ({ limits, attempts }) => {
@@ -162,7 +163,7 @@ describe("weighted tag similarity", () => {
   });
 
   it("the pruned SQL function filters attributes within its search: a full top k of matching products", async () => {
-    const fallback = { ...DEFAULT_PLAN_LIMITS, maxCandidates: -1 };
+    const fallback = { ...DEFAULT_PLAN_LIMITS, maxCandidates: -1, maximumTies: false };
     const filters: SimilarityFilters = { ...noFilters, attributes: { size: "M", brand: "globex" } };
     const matching = new Set(catalogue.filter((product) => product.attributes.size === "M" && product.attributes.brand === "globex").map((product) => product.id));
     const next = seededRandom(23);
@@ -179,6 +180,27 @@ describe("weighted tag similarity", () => {
       if (found.rows.length > filteredAfter.length) fullerThanFilteringAfter += 1;
     }
     expect(fullerThanFilteringAfter).toBeGreaterThan(0);
+  });
+
+  it("answers from the newest products tied at the maximum score when k of them exist, and from the guesses when not", async () => {
+    const repository = new SimilarityRepository(orm.em.fork());
+    let tiedAnswers = 0;
+    let guessedAnswers = 0;
+    for (const tags of [["object:thing0"], ["object:thing0", "object:thing1"], ["color:red"], ["object:thing0", "object:thing59"], ["object:thing2"]]) {
+      const stats = await repository.tagStats(tags);
+      const query = weighQuery(tags.map((tag) => ({ tag, confidence: 1 })), stats.productCount, stats.productsWith);
+      for (const limit of [1, 5, 15]) {
+        for (const filters of [noFilters, { ...noFilters, attributes: { size: "M" } }]) {
+          const found = await repository.rank(query, stats, { limit, minScore: 0, excludeProductId: null, filters });
+          expect(found.rows.map((row) => row.product_id), JSON.stringify({ tags, limit, filters })).toEqual(bruteForce(query, limit, 0, filters, null).map((item) => item.id));
+          if (found.tiedAtMaximum) tiedAnswers++;
+          else guessedAnswers++;
+        }
+      }
+    }
+    // Both ways were taken, each compared with the brute force.
+    expect(tiedAnswers).toBeGreaterThan(5);
+    expect(guessedAnswers).toBeGreaterThan(5);
   });
 
   it("findSimilar returns rank's products, in rank's order", async () => {
