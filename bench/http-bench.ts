@@ -362,12 +362,12 @@ export interface RunCpu {
 
 /** Reads the CPU the app and the database's processes spend from now until stop(). */
 export async function startCpuReading(appPid: number, postmasterPid: number | null): Promise<{ stop(): Promise<RunCpu> }> {
-  const postgres = postmasterPid ? await postgresPids(postmasterPid) : [];
-  const before = { app: await cpuSnapshot([appPid]), postgres: await cpuSnapshot(postgres) };
+  const before = { app: await cpuSnapshot([appPid]), postgres: await cpuSnapshot(postmasterPid ? await postgresPids(postmasterPid) : []) };
   return {
     stop: async () => ({
       app: cpuSpentMs(before.app, await cpuSnapshot([appPid])),
-      postgres: postmasterPid ? cpuSpentMs(before.postgres, await cpuSnapshot(postgres)) : null,
+      // Listed again: a pool opens connections during a run, and each is a backend that did not exist before it.
+      postgres: postmasterPid ? cpuSpentMs(before.postgres, await cpuSnapshot(await postgresPids(postmasterPid)), { countNew: true }) : null,
     }),
   };
 }

@@ -23,14 +23,15 @@ export async function cpuSnapshot(pids: readonly number[]): Promise<CpuSnapshot>
 }
 
 /**
- * CPU milliseconds spent between two snapshots by the processes in both
- * (a process that ended in between is left out; null when none could be read).
+ * CPU milliseconds spent between two snapshots by the processes in both; with
+ * countNew, also all of what a process started in between has spent (a
+ * process that ended in between is left out; null when none could be read).
  */
-export function cpuSpentMs(before: CpuSnapshot, after: CpuSnapshot): number | null {
+export function cpuSpentMs(before: CpuSnapshot, after: CpuSnapshot, options: { countNew?: boolean } = {}): number | null {
   let spent = 0;
   let read = 0;
   for (const [pid, ms] of after) {
-    const earlier = before.get(pid);
+    const earlier = before.get(pid) ?? (options.countNew ? 0 : undefined);
     if (earlier === undefined) continue;
     spent += ms - earlier;
     read++;
