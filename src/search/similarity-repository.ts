@@ -1,7 +1,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { DuplicateKind } from "./hybrid-ranking.js";
 import { Product } from "../catalog/product.entity.js";
-import { attributesConditionSql, attributesParameter } from "./attribute-filter.js";
+import { attributesParameter } from "./attribute-filter.js";
+import { placeholders, productFilterConditions } from "./product-filter-sql.js";
 import { numberArrayLiteral, textArrayLiteral } from "../db/sql-arrays.js";
 import { rowScoreSql, tagTermSql } from "./tag-score-sql.js";
 import type { WeightedQuery } from "./tag-weights.js";
@@ -154,14 +155,11 @@ export class SimilarityRepository {
     const tags = plannedTags(query.tags, stats);
     const required = filters.requiredTags.map((tag) => stats.idOf(tag));
     if (required.some((id) => id === undefined)) return [];
-    const params: unknown[] = [];
-    const bind = (value: unknown, cast: string) => (params.push(value), `?::${cast}`);
+    const { params, bind } = placeholders();
     const score = tags.length > 0 ? rowScoreSql(tags.map((tag) => ({ weight: bind(tag.weight, "float8"), tagId: bind(tag.id, "int") }))) : "0";
     const conditions = [`p.id = any(${bind(textArrayLiteral(productIds), "uuid[]")})`];
     if (required.length > 0) conditions.push(`p.tag_ids @> ${bind(numberArrayLiteral(required as number[]), "int[]")}`);
-    if (filters.createdAfter) conditions.push(`p.created_at > ${bind(filters.createdAfter.toISOString(), "timestamptz")}`);
-    const attributes = attributesParameter(filters.attributes);
-    if (attributes) conditions.push(attributesConditionSql(bind(attributes, "jsonb")));
+    conditions.push(...productFilterConditions(filters, bind));
     const rows = await this.em.execute<CandidateRow[]>(
       `select p.id as product_id, p.created_at, cardinality(p.tag_ids) as tag_count, ${score} as score from product p where ${conditions.join(" and ")}`,
       params,

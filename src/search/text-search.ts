@@ -4,7 +4,7 @@ import type { Product } from "../catalog/product.entity.js";
 import { CatalogReads, PRODUCT_COLUMNS, productOfRow } from "../catalog/catalog-reads.js";
 import type { ScoredProduct, SimilarityFilters } from "./similarity-repository.js";
 import { textArrayLiteral } from "../db/sql-arrays.js";
-import { attributesConditionSql, attributesParameter } from "./attribute-filter.js";
+import { placeholders, productFilterConditions, type Bind } from "./product-filter-sql.js";
 import { levelQueries } from "./word-levels.js";
 
 /** Reciprocal rank fusion's damping constant (the usual 60): rank 1 is worth 1/61. */
@@ -20,12 +20,9 @@ export interface TextMatch {
 /** Each word's own tsquery, stemmed as the documents are (empty for a word of only stop words). */
 const WORD_QUERIES = `select plainto_tsquery('english', w)::text as query from unnest(?::text[]) with ordinality as t(w, n) order by n`;
 
-/** The filters' SQL on a product row `p`, with their values bound through `bind`. */
-function filterConditions(filters: SimilarityFilters, bind: (value: unknown, cast: string) => string): string[] {
-  const conditions: string[] = [];
-  if (filters.createdAfter) conditions.push(`p.created_at > ${bind(filters.createdAfter.toISOString(), "timestamptz")}`);
-  const attributes = attributesParameter(filters.attributes);
-  if (attributes) conditions.push(attributesConditionSql(bind(attributes, "jsonb")));
+/** The filters as SQL on a product row `p`: the shared ones, and required tags by name. */
+function filterConditions(filters: SimilarityFilters, bind: Bind): string[] {
+  const conditions = productFilterConditions(filters, bind);
   if (filters.requiredTags.length > 0) {
     // A placeholder stands for one value: the array is bound once per use.
     const required = () => bind(textArrayLiteral(filters.requiredTags), "text[]");
@@ -53,8 +50,7 @@ export class TextSearchRepository {
     const wordQueries = await this.em.execute<Array<{ query: string }>>(WORD_QUERIES, [textArrayLiteral(words)]);
     const levels = levelQueries(wordQueries.map((row) => row.query));
     if (levels.length === 0) return [];
-    const params: unknown[] = [];
-    const bind = (value: unknown, cast: string) => (params.push(value), `?::${cast}`);
+    const { params, bind } = placeholders();
     const branches = levels.map(({ level, query }) => {
       const conditions = [`p.search_document @@ ${bind(query, "tsquery")}`, ...filterConditions(filters, bind)];
       return `(select ${level} as level, p.id from product p where ${conditions.join(" and ")} order by p.created_at desc, p.id desc limit ${bind(limit, "int")})`;

@@ -1,6 +1,6 @@
 import { numberArrayLiteral } from "../db/sql-arrays.js";
 import { rowScoreSql } from "./tag-score-sql.js";
-import { attributesConditionSql, attributesParameter } from "./attribute-filter.js";
+import { placeholders, productFilterConditions } from "./product-filter-sql.js";
 import { DEFAULT_PLAN_LIMITS, ginConjunctions, thresholdGuesses, winningCoalitions, type PlanLimits, type PlannedTag } from "./top-k-plan.js";
 
 export interface TopKRequest {
@@ -85,11 +85,10 @@ async function maximumScoreTopK(execute: ExecuteSql, request: TopKRequest): Prom
   const maximum = tags.reduce((sum, tag) => sum + tag.weight, 0);
   const carriers = tags.reduce((expected, tag) => expected * Math.min(1, tag.products / Math.max(productCount, 1)), productCount);
   if (maximum < request.minScore || carriers < k) return null;
-  const params: unknown[] = [];
-  const bind = (value: unknown, cast: string) => (params.push(value), `?::${cast}`);
+  const { params, bind } = placeholders();
   // The same formula, terms and order as the guesses' statement: a product with every tag at 1 scores exactly `maximum`.
   const score = rowScoreSql(tags.map((tag) => ({ weight: bind(tag.weight, "float8"), tagId: bind(tag.id, "int") })));
-  const conditions = [`p.tag_ids @> ${bind(numberArrayLiteral([...tags, ...request.required].map((tag) => tag.id)), "int[]")}`, ...filterConditions(request, bind)];
+  const conditions = [`p.tag_ids @> ${bind(numberArrayLiteral([...tags, ...request.required].map((tag) => tag.id)), "int[]")}`, ...productFilterConditions(request, bind)];
   const sql = `
     select c.id as product_id, c.score from (
       select p.id, p.created_at, ${score} as score from product p where ${conditions.join(" and ")}
@@ -102,16 +101,6 @@ async function maximumScoreTopK(execute: ExecuteSql, request: TopKRequest): Prom
   return rows.length >= k ? rows : null;
 }
 
-/** createdAfter, attributes and the excluded product as SQL on a product row `p`, bound through `bind`. */
-function filterConditions(request: TopKRequest, bind: (value: unknown, cast: string) => string): string[] {
-  const conditions: string[] = [];
-  if (request.createdAfter) conditions.push(`p.created_at > ${bind(request.createdAfter.toISOString(), "timestamptz")}`);
-  const attributes = attributesParameter(request.attributes);
-  if (attributes) conditions.push(attributesConditionSql(bind(attributes, "jsonb")));
-  if (request.excludeProductId) conditions.push(`p.id <> ${bind(request.excludeProductId, "uuid")}`);
-  return conditions;
-}
-
 /**
  * One guess as SQL: the candidates from the GIN conjunctions, each scored
  * from its own row (intarray's idx finds a tag's position, and so its
@@ -119,15 +108,11 @@ function filterConditions(request: TopKRequest, bind: (value: unknown, cast: str
  * (TAGS keeps this ranking; hybrid-ranking.ts breaks ties by extra tags).
  */
 function topKStatement(request: TopKRequest, sets: readonly number[][], threshold: number): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const bind = (value: unknown, cast: string) => {
-    params.push(value);
-    return `?::${cast}`;
-  };
+  const { params, bind } = placeholders();
   const score = rowScoreSql(request.tags.map((tag) => ({ weight: bind(tag.weight, "float8"), tagId: bind(tag.id, "int") })));
   const conditions = [`(${sets.map((ids) => `p.tag_ids @> ${bind(numberArrayLiteral(ids), "int[]")}`).join(" or ")})`];
   if (request.required.length > 0) conditions.push(`p.tag_ids @> ${bind(numberArrayLiteral(request.required.map((tag) => tag.id)), "int[]")}`);
-  conditions.push(...filterConditions(request, bind));
+  conditions.push(...productFilterConditions(request, bind));
   const floor = bind(threshold, "float8");
   const limit = bind(request.k, "int");
   const sql = `
