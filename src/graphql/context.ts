@@ -89,19 +89,8 @@ export function createContextFactory(deps: ContextDependencies): ContextFactory 
     if (!scope) eventScopes.set(event, (scope = createRequestScope(deps)));
     return scope;
   };
-  const forRequest = async (origin: RequestOrigin): Promise<RequestContext> => {
-    let scope: RequestScope | undefined;
-    const data = () => (scope ??= createRequestScope(deps));
-    return {
-      get catalog() {
-        return data().catalog;
-      },
-      get similarity() {
-        return data().similarity;
-      },
-      get loaders() {
-        return data().loaders;
-      },
+  const forRequest = async (origin: RequestOrigin): Promise<RequestContext> =>
+    new HttpRequestContext(new LazyScope(deps), {
       analysis: deps.analysis,
       imports: deps.imports,
       publicUrl: deps.publicUrl ?? `${origin.protocol}://${origin.host ?? "localhost"}`,
@@ -110,8 +99,7 @@ export function createContextFactory(deps: ContextDependencies): ContextFactory 
       apiKeys: deps.apiKeys,
       clientAddress: origin.clientAddress ?? null,
       queuedAnalyses: [],
-    };
-  };
+    });
   return Object.assign(forRequest, {
     forEvent: (subscription: RequestContext, event: unknown): RequestContext => {
       const { catalog, similarity, loaders } = scopeOfEvent(event);
@@ -121,6 +109,48 @@ export function createContextFactory(deps: ContextDependencies): ContextFactory 
     // The links' base and the key (its scopes, and anything a later field may check of it); not the client's address.
     shareKey: (subscription: RequestContext) => JSON.stringify([subscription.publicUrl, subscription.auth.mode, subscription.auth.key?.id ?? null]),
   });
+}
+
+/** A request's data scope, made on first use and shared by every copy of the context that holds this. */
+class LazyScope {
+  #scope: RequestScope | undefined;
+  constructor(private readonly deps: ContextDependencies) {}
+  get(): RequestScope {
+    return (this.#scope ??= createRequestScope(this.deps));
+  }
+}
+
+/**
+ * An HTTP request's context. Apollo Server hands the resolvers a shallow copy
+ * of it (Object.assign onto the same prototype), and Object.assign reads
+ * every own getter: getters on the object itself would make the data scope
+ * (an EntityManager and its loaders) for every request, `{ __typename }`
+ * included. Here they live on the prototype, and the copy shares the holder.
+ */
+class HttpRequestContext implements RequestContext {
+  analysis!: AnalysisWatch;
+  imports!: ImportService;
+  publicUrl!: string;
+  photoUrls!: PhotoUrls;
+  auth!: RequestAuth;
+  apiKeys!: ApiKeys;
+  clientAddress!: string | null;
+  queuedAnalyses!: string[];
+  constructor(
+    private readonly dataScope: LazyScope,
+    fields: Omit<RequestContext, keyof RequestScope>,
+  ) {
+    Object.assign(this, fields);
+  }
+  get catalog(): CatalogService {
+    return this.dataScope.get().catalog;
+  }
+  get similarity(): SimilarityService {
+    return this.dataScope.get().similarity;
+  }
+  get loaders(): RequestContext["loaders"] {
+    return this.dataScope.get().loaders;
+  }
 }
 
 function createRequestScope(deps: ContextDependencies): RequestScope {
