@@ -92,6 +92,8 @@ const noStorePlugin: ApolloServerPlugin<RequestContext> = {
 export async function startHttpServer(options: HttpServerOptions, host: string, port: number): Promise<RunningHttpServer> {
   const app = express();
   app.disable("x-powered-by");
+  // Express would hash every response body into an ETag. GraphQL answers are no-store; photos set their own.
+  app.set("etag", false);
   // req.ip is the client address that anonymous requests are rate-limited by.
   if (options.trustProxyHops) app.set("trust proxy", options.trustProxyHops);
   const httpServer = createServer(httpServerTimeouts(options.httpTimeouts), app);

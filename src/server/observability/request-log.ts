@@ -24,6 +24,11 @@ export function recordOperation(res: Response, operation: AnsweredOperation): vo
 /** Paths polled by machines every few seconds: logged at debug only, or they would drown the rest. */
 const PROBES = /^\/(metrics|health)(\/|$)/;
 
+function withOperation(res: ServerResponse, line: Record<string, unknown>): Record<string, unknown> {
+  const operation = (res as ServerResponse & { locals?: Record<string, unknown> }).locals?.graphqlOperation;
+  return operation ? { ...line, graphql: operation } : line;
+}
+
 /**
  * One log line per HTTP request when it ends (pino-http), with its id (also
  * sent back as the x-request-id header), status, duration (responseTime, ms)
@@ -45,10 +50,11 @@ export function requestLog(logger: Logger): RequestHandler {
       if (PROBES.test((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? "")) return "debug";
       return res.statusCode >= 400 ? "warn" : "info";
     },
-    customProps: (_req, res) => {
-      const operation = (res as ServerResponse & { locals?: Record<string, unknown> }).locals?.graphqlOperation;
-      return operation ? { graphql: operation } : {};
-    },
+    // The operation joins the line's own object: pino-http's customProps would make a child logger per request for it.
+    customSuccessObject: (_req, res, line) => withOperation(res, line),
+    customErrorObject: (_req, res, _error, line) => withOperation(res, line),
+    // Our serializers read the raw request and response: pino's wrappers would first copy every header, per request.
+    wrapSerializers: false,
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split("?")[0] }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
