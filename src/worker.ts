@@ -12,4 +12,6 @@ if (!config.database.url) {
   console.error("npm run worker needs DATABASE_URL: a worker shares the API's database, it never starts its own.");
   process.exit(2);
 }
-stopOnSignals(await startApp(config, { roles: { http: false, worker: true } }));
+const starting = startApp(config, { roles: { http: false, worker: true } });
+stopOnSignals(starting);
+await starting;
