@@ -20,6 +20,10 @@ beforeAll(async () => {
     recordOperation(res, { name: "Search", type: "query", outcome: "ok" });
     res.json({ data: {} });
   });
+  app.post("/failing", (_req, res) => {
+    recordOperation(res, { name: "AddProduct", type: "mutation", outcome: "INTERNAL_SERVER_ERROR" });
+    res.status(500).json({ errors: [{ message: "boom" }] });
+  });
   app.get("/metrics", (_req, res) => void res.send("# nothing"));
   const server = app.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -42,6 +46,13 @@ describe("the request log", () => {
     expect(line).toMatchObject({ level: 30, req: { id: "req-1", method: "POST", path: "/graphql" }, res: { statusCode: 200 }, graphql: { name: "Search", type: "query", outcome: "ok" } });
     expect(line!.responseTime).toBeGreaterThanOrEqual(0);
     expect(JSON.stringify(line)).not.toMatch(/lk_secret|secret/);
+  });
+
+  it("logs a failed request at error level, with its operation", async () => {
+    await fetch(`${url}/failing`, { method: "POST", headers: { "x-request-id": "req-500" } });
+    const line = await logged("req-500");
+    expect(line).toMatchObject({ level: 50, req: { id: "req-500", path: "/failing" }, res: { statusCode: 500 }, graphql: { name: "AddProduct", outcome: "INTERNAL_SERVER_ERROR" } });
+    expect(lines.filter((each) => each.req?.id === "req-500")).toHaveLength(1);
   });
 
   it("logs scrapes and probes at debug only", async () => {
