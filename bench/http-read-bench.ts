@@ -32,6 +32,7 @@ import { runLoad, type LoadRun } from "./http-load.js";
 import { replayRequest, runReplay, type ReplayRequest } from "./http-pg-replay.js";
 import { drawSequence, popularSearches, rareSearches, RequestStream, sampleCatalogue } from "./http-queries.js";
 import type { IdleSubscribersResult } from "./idle-subscribers.js";
+import { REQUEST_SESSION_OPTIONS } from "../src/db/orm.js";
 
 export interface HttpReadBenchOptions extends HttpBenchRunOptions {
   /** Distinct queries of each search workload, and distinct products of similarProducts. */
@@ -268,7 +269,8 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     const url = `${app.url}/graphql`;
     const probes = new Map<string, Probe>();
     for (const workload of workloads) probes.set(workload.name, await probe({ url, headers: {} }, workload.stream.bodies[0]!));
-    pgPool = new pg.Pool({ connectionString: database.url, max: options.connections });
+    // With the session settings of the app's requests' pool, so both sides plan the statements alike.
+    pgPool = new pg.Pool({ connectionString: database.url, max: options.connections, options: REQUEST_SESSION_OPTIONS });
 
     const key = (workload: ReadWorkload, side: Side) => `${workload.name}\0${side}`;
     const sidesOf = (workload: ReadWorkload, round: number): Side[] => (!workload.gatewayTax ? ["graphql"] : round % 2 === 0 ? ["graphql", "pg"] : ["pg", "graphql"]);
