@@ -3,6 +3,7 @@ import type { TagEvidence } from "../src/analysis/tags.js";
 import { candidateDepth, type DuplicateKind, type RankingSignal } from "../src/search/hybrid-ranking.js";
 import { ProductRepository } from "../src/catalog/product-repository.js";
 import { SimilarityRepository, type ScoredProduct, type SimilarityFilters } from "../src/search/similarity-repository.js";
+import { RankingGate } from "../src/search/ranking-gate.js";
 import { SimilarityService, type SimilarityRequest } from "../src/search/similarity-service.js";
 import { TextSearchRepository } from "../src/search/text-search.js";
 import { VisualListCache } from "../src/search/visual-list-cache.js";
@@ -233,6 +234,8 @@ function service(em: EntityManager, visual: VisualRepository): SimilarityService
     embedder: unused("embedder"),
     limits: { maxBytes: 0, maxPixels: 0, taggerTimeoutMs: 0 },
     nearDuplicateMaxDistance: NEAR_DUPLICATE_MAX_DISTANCE,
+    // The bench measures one ranking at a time: no line.
+    gate: new RankingGate(0, 0),
     bus: unused("bus"),
   });
 }

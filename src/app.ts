@@ -16,6 +16,7 @@ import { SimilarityService } from "./search/similarity-service.js";
 import { TextSearchRepository } from "./search/text-search.js";
 import { startVisualMaintenance } from "./jobs/visual-maintenance.js";
 import { startStoredPhotoSweep } from "./jobs/stored-photo-sweep.js";
+import { RankingGate } from "./search/ranking-gate.js";
 import { VisualListCache } from "./search/visual-list-cache.js";
 import { VisualRepository } from "./search/visual-repository.js";
 import type { Config } from "./config.js";
@@ -171,6 +172,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     });
     // One per process: every request's repository ranks the lists from the same centroids.
     const visualLists = new VisualListCache();
+    // One per process: every request's ranking waits for its turn in the same line.
+    const rankingGate = new RankingGate(config.database.rankings.slots, config.database.rankings.maxWaitMs);
     const createSimilarity = (em: EntityManager) =>
       new SimilarityService({
         similarity: new SimilarityRepository(em),
@@ -183,6 +186,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         limits,
         nearDuplicateMaxDistance: config.media.nearDuplicateMaxDistance,
         bus,
+        gate: rankingGate,
       });
     // What /health and /health/ready report, on the API's server or a worker's own (below).
     const health = async () => {

@@ -5,6 +5,7 @@ import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from "./trusted-do
 import { analysisTimeBoundMs } from "./analysis/analyze-with-deadline.js";
 import { DEFAULT_VISUAL_INDEX } from "./search/visual-index-builder.js";
 import { DEFAULT_PROBES } from "./search/visual-repository.js";
+import { defaultRankingSlots } from "./search/ranking-gate.js";
 import { allowEntryProblem } from "./media/remote/address-policy.js";
 import type { S3StorageSettings } from "./media/storage/s3-photo-storage.js";
 import type { PhotoUrlMode } from "./media/storage/photo-urls.js";
@@ -48,6 +49,10 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: int(10, 1, 200),
   // A statement sent for a GraphQL request is cancelled by PostgreSQL after this long (0: never); jobs and maintenance have no limit.
   DATABASE_STATEMENT_TIMEOUT_MS: int(10_000, 0, 3_600_000),
+  // Rankings (search, similarProducts, findSimilarProducts) run at once per process, the rest in line (search/ranking-gate.ts); unset: from DATABASE_POOL_MAX; 0: no gate.
+  SEARCH_CONCURRENCY: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(200).optional()),
+  // How long a ranking waits in that line before SEARCH_BUSY; 0: no limit.
+  SEARCH_QUEUE_TIMEOUT_MS: int(10_000, 0, 3_600_000),
   EMBEDDED_PG_DIR: z.preprocess(blankToUndefined, z.string().default(".data/postgres")),
   EMBEDDED_PG_PORT: int(54329, 1, 65535),
   // When the embedded server dies, it is restarted this many times, waiting this long before the first try and doubling (db/postgres-supervisor.ts).
@@ -188,6 +193,8 @@ export interface Config {
     poolMax: number;
     /** How long PostgreSQL lets a statement of a GraphQL request run before cancelling it; 0: no limit. */
     requestStatementTimeoutMs: number;
+    /** Rankings at once per process (0: no gate), and how long one waits for its turn (0: no limit). */
+    rankings: { slots: number; maxWaitMs: number };
     embedded: { dataDir: string; port: number };
     /** Restarts of the embedded server after its postmaster dies, before the process gives up and exits non-zero. */
     embeddedRestart: { tries: number; backoffMs: number };
@@ -304,6 +311,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,
       requestStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      rankings: { slots: env.SEARCH_CONCURRENCY ?? defaultRankingSlots(env.DATABASE_POOL_MAX), maxWaitMs: env.SEARCH_QUEUE_TIMEOUT_MS },
       embedded: { dataDir: path.resolve(cwd, env.EMBEDDED_PG_DIR), port: env.EMBEDDED_PG_PORT },
       embeddedRestart: { tries: env.EMBEDDED_PG_RESTART_TRIES, backoffMs: env.EMBEDDED_PG_RESTART_BACKOFF_MS },
     },

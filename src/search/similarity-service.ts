@@ -17,6 +17,7 @@ import type { ScoredProduct, SimilarityFilters, SimilarityRepository, TagStats }
 import { weighQuery } from "./tag-weights.js";
 import { fuseByReciprocalRank, type TextSearchRepository } from "./text-search.js";
 import type { VisualRepository } from "./visual-repository.js";
+import type { RankingGate } from "./ranking-gate.js";
 
 export const MAX_RESULTS = 100;
 
@@ -50,6 +51,8 @@ export interface SimilarityDependencies {
   limits: IntakeLimits & { taggerTimeoutMs: number };
   nearDuplicateMaxDistance: number;
   bus: EventBus;
+  /** The process's line for rankings: each ranking's statements run in its turn. */
+  gate: RankingGate;
 }
 
 /** What a ranking by photo starts from: the query's tags, its vector, and what makes a duplicate of it. */
@@ -87,10 +90,13 @@ export class SimilarityService {
         ]);
         await progress.report("RUNNING", STAGE.synthesised);
         const evidence = tagEvidence(features);
-        const duplicates =
-          by === "TAGS" ? new Map<string, DuplicatePhoto>() : await this.deps.products.productsDuplicating(image.sha256, image.perceptualHash, this.deps.nearDuplicateMaxDistance);
-        const probe = { evidence, vector: embedding?.vector ?? null, duplicates, excludeProductId: null };
-        const matches = await this.rankByPhoto(probe, { ...request, by }, filters);
+        // The image is analysed outside the line (the tagger has its own bounds); only the ranking waits.
+        const matches = await this.deps.gate.run(async () => {
+          const duplicates =
+            by === "TAGS" ? new Map<string, DuplicatePhoto>() : await this.deps.products.productsDuplicating(image.sha256, image.perceptualHash, this.deps.nearDuplicateMaxDistance);
+          const probe = { evidence, vector: embedding?.vector ?? null, duplicates, excludeProductId: null };
+          return this.rankByPhoto(probe, { ...request, by }, filters);
+        });
         await progress.report("READY", STAGE.ready);
         return { features, tags: evidence.map((item) => item.tag), matches };
       } finally {
@@ -106,6 +112,10 @@ export class SimilarityService {
   async similarProducts(rawProductId: string, request: SimilarityRequest): Promise<ScoredProduct[]> {
     const filters = checkRequest(request);
     const productId = parseId(rawProductId, "product");
+    return this.deps.gate.run(() => this.similarToProduct(productId, rawProductId, request, filters));
+  }
+
+  private async similarToProduct(productId: string, rawProductId: string, request: SimilarityRequest, filters: SimilarityFilters): Promise<ScoredProduct[]> {
     const evidence = await this.deps.text.productEvidence(productId);
     if (evidence === null) throw new NotFoundError(`No product has the id ${rawProductId}.`, { id: rawProductId });
     const by = request.by ?? "HYBRID";
@@ -128,6 +138,10 @@ export class SimilarityService {
     if (words.length === 0) {
       throw new BadUserInputError("The search query has no words to search for (only punctuation or common words).", { argument: "query" });
     }
+    return this.deps.gate.run(() => this.searchWords(words, request, filters));
+  }
+
+  private async searchWords(words: string[], request: SimilarityRequest, filters: SimilarityFilters): Promise<ScoredProduct[]> {
     const phrases = phraseTags(words);
     const stats = await this.deps.similarity.tagStats(phrases.flat());
     const evidence = searchEvidence(phrases, words.length, stats);
