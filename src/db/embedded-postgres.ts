@@ -101,12 +101,19 @@ export function embeddedPostgresUrl(port: number, database: string): string {
 
 /**
  * A quarter of the machine's memory, between PostgreSQL's own default and
- * 1 GiB: the search reads the product rows and the tag indexes at random,
+ * 4 GiB: the search reads the product rows and the tag indexes at random,
  * and at the 128 MB default a large catalogue keeps them in the OS cache
- * only. The segment is touched as it fills, so a small catalogue costs little.
+ * only. At a million products the tables the reads touch (product, the
+ * vectors, the tag and band indexes) take about 4 GB; with 1 GiB, each
+ * uncached product(id) read went through PostgreSQL's I/O to the OS cache,
+ * and 50 clients got about 950 answers a second where 4 GiB gives 1,400
+ * (bench/README.md). The segment is touched as it fills, so a small
+ * catalogue costs little.
  */
+export const SHARED_BUFFERS_MAX_MIB = 4096;
+
 export function sharedBuffersMiB(totalBytes = totalmem()): number {
-  return Math.round(Math.min(1024, Math.max(128, totalBytes / 4 / 2 ** 20)));
+  return Math.round(Math.min(SHARED_BUFFERS_MAX_MIB, Math.max(128, totalBytes / 4 / 2 ** 20)));
 }
 
 async function ensureDatabase(server: EmbeddedPostgres, database: string): Promise<void> {
