@@ -41,8 +41,14 @@ export interface PlanLimits {
  * the planned statement takes 30-150 ms, with the same answers: tuned on
  * one sample of 40 products, checked on another (TAGS ranking of 40
  * products: 8.9 s in all before, 1.4 s after; the slowest 4.5 s, then 149 ms).
+ *
+ * maxCoalitions was then 1,024. Products with 15-17 tags still needed more
+ * (similarProducts' tag side, k = 40): 12 of 4,000 products fell to the
+ * function, 1.6-5.8 s each, and every one of them was planned at 2,048
+ * coalitions in 70-780 ms, with the same answers; planning took no longer
+ * from 2,048 to 8,192. 4,096 keeps a margin over that sample (bench/README.md).
  */
-export const DEFAULT_PLAN_LIMITS: PlanLimits = { overshoot: 2, widening: 8, maxCoalitions: 1_024, maxCandidates: 400_000, maximumTies: true };
+export const DEFAULT_PLAN_LIMITS: PlanLimits = { overshoot: 2, widening: 8, maxCoalitions: 4_096, maxCandidates: 400_000, maximumTies: true };
 
 /** Guesses are a little below the expected level: most stored confidences are just under 1. */
 const CONFIDENCE_SLACK = 1;
