@@ -110,7 +110,7 @@ export function embeddedPostgresUrl(port: number, database: string): string {
  * (bench/README.md). The segment is touched as it fills, so a small
  * catalogue costs little.
  */
-export const SHARED_BUFFERS_MAX_MIB = 4096;
+const SHARED_BUFFERS_MAX_MIB = 4096;
 
 export function sharedBuffersMiB(totalBytes = totalmem()): number {
   return Math.round(Math.min(SHARED_BUFFERS_MAX_MIB, Math.max(128, totalBytes / 4 / 2 ** 20)));

@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SerializedError } from "../../src/analysis/local/workers/job-protocol.js";
 import { WorkerPool, type WorkerPoolOptions } from "../../src/analysis/local/workers/worker-pool.js";
+import { waitFor } from "../support/wait-for.js";
 
 /** The pool that runs the panel, with tiny fixture threads instead of models. */
 
@@ -39,14 +40,6 @@ function createPool(overrides: Partial<WorkerPoolOptions> & { workerData?: objec
   });
   pools.push(pool);
   return pool;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe("WorkerPool", () => {

@@ -4,6 +4,7 @@ import { createOrm } from "../../src/db/orm.js";
 import { catalogEntities } from "../../src/catalog/entities.js";
 import { createTestDatabase } from "../support/test-database.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
+import { waitFor } from "../support/wait-for.js";
 
 /**
  * SEARCH_CONCURRENCY and SEARCH_QUEUE_TIMEOUT_MS (search/ranking-gate.ts),
@@ -72,11 +73,3 @@ describe("the requests' pool (createOrm with serialStatements)", () => {
     }
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, keyMaker, uploadWith, type AuthResponse } from "../../../support/api-keys.js";
 import { solidPng } from "../../../support/images.js";
 import { startTestApp, type TestApp } from "../../../support/test-app.js";
+import { waitFor } from "../../../support/wait-for.js";
 
 /**
  * The caps that keep one key from flooding the queue, over real HTTP against
@@ -169,12 +169,4 @@ function heldUpload(authorization: string, bytes: Buffer) {
   } as RequestInit).then(async (r) => ({ status: r.status, headers: r.headers, ...((await r.json()) as object) }) as AuthResponse);
   response.catch(() => {}); // awaited by the test; a failed test must not leave it unhandled
   return { release, response };
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(25);
-  }
 }
