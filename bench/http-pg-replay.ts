@@ -5,6 +5,7 @@
  * requests.
  */
 import pg from "pg";
+import type { RankingGate } from "../src/search/ranking-gate.js";
 import type { CapturedStatement } from "./http-capture-hook.js";
 import type { CapturedRequest } from "./http-capture.js";
 import type { LoadRun } from "./http-load.js";
@@ -56,9 +57,13 @@ async function send(pool: pg.Pool, request: ReplayRequest): Promise<void> {
  * loop, as autocannon's connections with one request in flight each), for
  * `duration` seconds. Like autocannon, it counts the requests answered
  * within the duration; the ones still in flight then are awaited, not
- * counted.
+ * counted. With a `line`, each request waits for its turn in it before its
+ * first statement, as a ranking does in the app (search/ranking-gate.ts):
+ * without one, fifty requests of a dozen statements each share the pool
+ * statement by statement and all finish late, so the baseline collapsed
+ * where the app, in line, did not.
  */
-export async function runReplay(pool: pg.Pool, next: () => ReplayRequest, options: { duration: number; clients: number }): Promise<LoadRun> {
+export async function runReplay(pool: pg.Pool, next: () => ReplayRequest, options: { duration: number; clients: number; line?: RankingGate }): Promise<LoadRun> {
   const samples: number[] = [];
   let errors = 0;
   const firstErrors: string[] = [];
@@ -69,7 +74,7 @@ export async function runReplay(pool: pg.Pool, next: () => ReplayRequest, option
       const request = next();
       const sentAt = performance.now();
       try {
-        await send(pool, request);
+        await (options.line ? options.line.run(() => send(pool, request)) : send(pool, request));
         const answeredAt = performance.now();
         if (answeredAt <= deadline) samples.push(answeredAt - sentAt);
       } catch (error) {

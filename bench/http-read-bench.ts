@@ -32,7 +32,10 @@ import { runLoad, type LoadRun } from "./http-load.js";
 import { replayRequest, runReplay, type ReplayRequest } from "./http-pg-replay.js";
 import { drawSequence, popularSearches, rareSearches, RequestStream, sampleCatalogue } from "./http-queries.js";
 import type { IdleSubscribersResult } from "./idle-subscribers.js";
+import { loadConfig } from "../src/config.js";
 import { REQUEST_SESSION_OPTIONS } from "../src/db/orm.js";
+import { RankingGate } from "../src/search/ranking-gate.js";
+import { prewarmReadPath } from "./prewarm.js";
 
 export interface HttpReadBenchOptions extends HttpBenchRunOptions {
   /** Distinct queries of each search workload, and distinct products of similarProducts. */
@@ -256,6 +259,8 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
       (workload, index) => index === 0 || !options.reads?.length || options.reads.some((read) => workload.name.includes(read)),
     );
     const appEnv = { ...commonEnv(database.url), ...readAppEnv(options.responseCache) };
+    // The replay's rankings wait in a line of the app's own size and patience (the app's SEARCH_CONCURRENCY and SEARCH_QUEUE_TIMEOUT_MS).
+    const rankings = loadConfig(appEnv).database.rankings;
 
     // The gateway tax's statements, from a capture app of their own, before the app under load starts.
     const taxed = workloads.filter((workload) => workload.gatewayTax);
@@ -264,7 +269,9 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     const replays = new Map(taxed.map((workload) => [workload.name, captures.get(workload.name)!.requests.map(replayRequest)]));
     const pgStreams = new Map(taxed.map((workload) => [workload.name, workload.stream.fork()]));
 
-    progress("starting the app (NODE_ENV=production, AUTH=off, RATE_LIMIT=false)");
+    progress("loading what the reads touch into PostgreSQL's buffers (pg_prewarm)");
+    const prewarmMs = await prewarmReadPath(database.url);
+    progress(`prewarmed in ${(prewarmMs / 1000).toFixed(1)} s; starting the app (NODE_ENV=production, AUTH=off, RATE_LIMIT=false)`);
     app = await startBenchApp("http-read", appEnv, options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : []);
     const url = `${app.url}/graphql`;
     const probes = new Map<string, Probe>();
@@ -279,7 +286,7 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
       if (side === "graphql") return runLoad(url, {}, { name: workload.name, bodies: [], next: () => workload.stream.next() }, { connections: options.connections, duration });
       const stream = pgStreams.get(workload.name)!;
       const requests = replays.get(workload.name)!;
-      return runReplay(pgPool!, (): ReplayRequest => requests[stream.nextIndex()]!, { duration, clients: options.connections });
+      return runReplay(pgPool!, (): ReplayRequest => requests[stream.nextIndex()]!, { duration, clients: options.connections, line: new RankingGate(rankings.slots, rankings.maxWaitMs) });
     };
 
     const warmups = new Map<string, LoadRun>();
