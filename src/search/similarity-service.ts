@@ -15,7 +15,7 @@ import type { DuplicatePhoto, ProductRepository } from "../catalog/product-repos
 import { QueryProgress } from "../jobs/query-progress.js";
 import type { ScoredProduct, SimilarityFilters, SimilarityRepository, TagStats } from "./similarity-repository.js";
 import { weighQuery } from "./tag-weights.js";
-import { fuseByReciprocalRank, type TextSearchRepository } from "./text-search.js";
+import { fuseByReciprocalRank, reciprocalRankHead, type TextSearchRepository } from "./text-search.js";
 import type { VisualRepository } from "./visual-repository.js";
 import type { RankingGate } from "./ranking-gate.js";
 
@@ -146,11 +146,16 @@ export class SimilarityService {
     const stats = await this.deps.similarity.tagStats(phrases.flat());
     const evidence = searchEvidence(phrases, words.length, stats);
     const depth = Math.min(MAX_RESULTS, request.limit * 3);
+    const query = weighQuery(evidence, stats.productCount, stats.productsWith);
     const [byTags, byText] = await Promise.all([
-      this.rankWith(stats, evidence, { ...request, limit: depth, minScore: 0 }, filters, null),
+      this.deps.similarity.rank(query, stats, { limit: depth, minScore: 0, excludeProductId: null, filters }),
       this.deps.text.searchText(textWords(words, phrases), depth, filters),
     ]);
-    return fuseByReciprocalRank(byTags, byText, request.limit, request.minScore);
+    // Both rankings as ids: only the products the fused ranking keeps are loaded and explained.
+    const head = reciprocalRankHead(byTags.rows.map((row) => row.product_id), byText, request.limit, request.minScore);
+    const tagScores = new Map(byTags.rows.map((row) => [row.product_id, row.score]));
+    const explained = await this.deps.similarity.explain(head.map(({ productId }) => ({ product_id: productId, score: tagScores.get(productId) ?? 0 })), query);
+    return fuseByReciprocalRank(head, new Map(explained.map((match, index) => [head[index]!.productId, match])), request.limit);
   }
 
   /**

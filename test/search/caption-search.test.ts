@@ -43,15 +43,13 @@ afterAll(async () => {
 });
 
 describe("full-text search over the caption", () => {
-  it("finds a product by a word only its caption has, and loads the caption", async () => {
+  it("finds a product by a word only its caption has", async () => {
     expect(await searchText(["windowsill"])).toEqual([]);
     await new ProductRepository(orm.em.fork()).setCaption(productId, CAPTION);
-    const matches = await searchText(["windowsills"]); // stemmed, like the tags' words
-    expect(matches.map((match) => match.product.id)).toEqual([productId]);
-    expect(matches[0]!.product.caption).toBe(CAPTION);
+    expect(await searchText(["windowsills"])).toEqual([productId]); // stemmed, like the tags' words
     // The tags and the address stay in the document.
-    expect((await searchText(["vase"])).map((match) => match.product.id)).toEqual([productId]);
-    expect((await searchText(["item"])).map((match) => match.product.id)).toEqual([productId]);
+    expect(await searchText(["vase"])).toEqual([productId]);
+    expect(await searchText(["item"])).toEqual([productId]);
   });
 
   it("forgets the caption's words when the caption goes", async () => {
