@@ -1,6 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { TagEvidence } from "../analysis/tags.js";
-import { CatalogReads } from "../catalog/catalog-reads.js";
 import type { ScoredProduct, SimilarityFilters } from "./similarity-repository.js";
 import { textArrayLiteral } from "../db/sql-arrays.js";
 import { placeholders, productFilterConditions, type Bind } from "./product-filter-sql.js";
@@ -26,10 +25,15 @@ function filterConditions(filters: SimilarityFilters, bind: Bind): string[] {
   return conditions;
 }
 
-/** What a product's stored tags say, with their confidences (to find products like it). */
+/**
+ * What a product's stored tags say, with their confidences (to find products
+ * like it): no row when there is no such product, one without a tag when it
+ * has none.
+ */
 const PRODUCT_EVIDENCE = `
-  select s.tag, pt.confidence from product_tag pt join tag_stats s on s.id = pt.tag_id
-  where pt.product_id = ? order by s.tag`;
+  select s.tag, pt.confidence from product p
+  left join (product_tag pt join tag_stats s on s.id = pt.tag_id) on pt.product_id = p.id
+  where p.id = ? order by s.tag`;
 
 export class TextSearchRepository {
   constructor(private readonly em: EntityManager) {}
@@ -62,9 +66,9 @@ export class TextSearchRepository {
 
   /** Null when there is no such product. */
   async productEvidence(productId: string): Promise<TagEvidence[] | null> {
-    if ((await new CatalogReads(this.em).productsByIds([productId])).size === 0) return null;
-    const rows = await this.em.execute<Array<{ tag: string; confidence: number }>>(PRODUCT_EVIDENCE, [productId]);
-    return rows.map((row) => ({ tag: row.tag, confidence: Number(row.confidence) }));
+    const rows = await this.em.execute<Array<{ tag: string | null; confidence: number | null }>>(PRODUCT_EVIDENCE, [productId]);
+    if (rows.length === 0) return null;
+    return rows.flatMap((row) => (row.tag === null ? [] : [{ tag: row.tag, confidence: Number(row.confidence) }]));
   }
 }
 

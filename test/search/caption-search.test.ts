@@ -69,3 +69,18 @@ describe("full-text search over the caption", () => {
     expect(await documentMatches("terracotta")).toBe(true);
   });
 });
+
+describe("a product's stored evidence (what similarProducts ranks from)", () => {
+  it("is its tags with their confidences, none for a product without tags, and null for no product", async () => {
+    const texts = new TextSearchRepository(orm.em.fork());
+    expect(await texts.productEvidence(productId)).toEqual([
+      { tag: "color:orange", confidence: 1 },
+      { tag: "object:vase", confidence: 1 },
+    ]);
+    const em = orm.em.fork();
+    const untagged = new Product("https://shop.example/products/untagged");
+    await em.persist(untagged).flush();
+    expect(await texts.productEvidence(untagged.id)).toEqual([]);
+    expect(await texts.productEvidence("00000000-0000-4000-8000-000000000000")).toBeNull();
+  });
+});
