@@ -113,7 +113,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     // GraphQL requests: a pool of their own, whose statements PostgreSQL cancels past the limit, so one
     // slow search (or one a client gave up on) cannot hold connections and CPU for long, and without
     // parallel workers (db/orm.ts, REQUEST_SESSION_OPTIONS).
-    const requestOrm = roles.http ? await createOrm({ ...ormOptions, statementTimeoutMs: config.database.requestStatementTimeoutMs, serialStatements: true }) : null;
+    const requestOrm = roles.http ? await createOrm({ ...ormOptions, statementTimeoutMs: config.database.requestStatementTimeoutMs, serialStatements: true, keepConnections: true }) : null;
     if (requestOrm) stops.push(() => requestOrm.close());
     // One registry per app (observability/registry.ts); every metric below is registered on it.
     const metrics = createMetricsRegistry();
