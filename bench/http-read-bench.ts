@@ -135,7 +135,7 @@ export interface ReadWorkloadResult {
 
 export interface GatewayTax {
   /**
-   * The same statements, sent through a pg.Pool of `connections` connections by as many closed-loop clients.
+   * The same statements, sent by `connections` closed-loop clients through a pg.Pool and a line like the app's (HttpReadBenchResults.replay).
    * Its cpuMsPerRequest.app is the bench's own process (the pg client), as the app's is on the GraphQL side.
    */
   pg: ConfigurationResult;
@@ -159,6 +159,8 @@ export interface HttpReadBenchResults {
   workloads: ReadWorkloadResult[];
   targets: typeof READ_TARGETS & { gatewayMet: boolean; throughputMet: boolean };
   idleSubscribers: IdleSubscribersResult | null;
+  /** The pg replay's pool and line, the app's own: its DATABASE_POOL_MAX, SEARCH_CONCURRENCY and SEARCH_QUEUE_TIMEOUT_MS. */
+  replay: { connections: number; rankingSlots: number; queueTimeoutMs: number };
   /** Every timed request answered 2xx with data and no errors (or, through pg, without an error), and no subscriber got an error. */
   clean: boolean;
   totalSeconds: number;
@@ -259,8 +261,8 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
       (workload, index) => index === 0 || !options.reads?.length || options.reads.some((read) => workload.name.includes(read)),
     );
     const appEnv = { ...commonEnv(database.url), ...readAppEnv(options.responseCache) };
-    // The replay's rankings wait in a line of the app's own size and patience (the app's SEARCH_CONCURRENCY and SEARCH_QUEUE_TIMEOUT_MS).
-    const rankings = loadConfig(appEnv).database.rankings;
+    // The replay has the app's own pool and line: as many connections (DATABASE_POOL_MAX), and rankings waiting in a line of the same size and patience (SEARCH_CONCURRENCY, SEARCH_QUEUE_TIMEOUT_MS).
+    const { poolMax, rankings } = loadConfig(appEnv).database;
 
     // The gateway tax's statements, from a capture app of their own, before the app under load starts.
     const taxed = workloads.filter((workload) => workload.gatewayTax);
@@ -277,7 +279,8 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     const probes = new Map<string, Probe>();
     for (const workload of workloads) probes.set(workload.name, await probe({ url, headers: {} }, workload.stream.bodies[0]!));
     // With the session settings of the app's requests' pool, so both sides plan the statements alike.
-    pgPool = new pg.Pool({ connectionString: database.url, max: options.connections, options: REQUEST_SESSION_OPTIONS });
+    // Kept open, as the app's requests' pool keeps its own: a reopened backend would start with cold shared-buffer mappings (src/db/orm.ts).
+    pgPool = new pg.Pool({ connectionString: database.url, max: poolMax, idleTimeoutMillis: 0, options: REQUEST_SESSION_OPTIONS });
 
     const key = (workload: ReadWorkload, side: Side) => `${workload.name}\0${side}`;
     const sidesOf = (workload: ReadWorkload, round: number): Side[] => (!workload.gatewayTax ? ["graphql"] : round % 2 === 0 ? ["graphql", "pg"] : ["pg", "graphql"]);
@@ -429,6 +432,7 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
         throughputMet: targeted.every((result) => result.target!.met),
       },
       idleSubscribers,
+      replay: { connections: poolMax, rankingSlots: rankings.slots, queueTimeoutMs: rankings.maxWaitMs },
       clean,
       totalSeconds: (performance.now() - started) / 1000,
     };

@@ -176,8 +176,9 @@ function readReport(results: HttpReadBenchResults): string {
   }
   lines.push(
     "",
-    `gateway tax: the same SQL statements (captured from a capture app, one request at a time) sent through a pg.Pool of ${options.connections} connections by ` +
-      `${options.connections} closed-loop clients, same streams, same durations, alternating with GraphQL`,
+    `gateway tax: the same SQL statements (captured from a capture app, one request at a time) sent by ${options.connections} closed-loop clients ` +
+      `through a pg.Pool of ${results.replay.connections} connections, kept open, with rankings in a line of ${results.replay.rankingSlots} (refused after ${results.replay.queueTimeoutMs} ms), ` +
+      `as the app's; same streams, same durations, alternating with GraphQL`,
     "",
     "| read | GraphQL req/s | pg req/s | GraphQL / pg | each round | GraphQL p99 ms | pg p50, p99 ms | pg errors | statements per request | PostgreSQL CPU ms per request, GraphQL / pg | target |",
     "|---|---|---|---|---|---|---|---|---|---|---|",
