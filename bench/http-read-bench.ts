@@ -472,5 +472,5 @@ function cacheResult(counts: { hit: number; miss: number } | undefined): ReadWor
 
 export function seedSeconds(catalogue: HttpCatalogue): number {
   const { seed } = catalogue;
-  return (seed.copyMs + seed.indexMs + seed.countsMs + seed.vacuumAnalyzeMs + catalogue.searchDocumentsMs + catalogue.visualIndexMs) / 1000;
+  return (seed.copyMs + seed.indexMs + seed.countsMs + seed.vacuumAnalyzeMs + catalogue.searchDocumentsMs + catalogue.visualIndexMs + catalogue.settleMs) / 1000;
 }

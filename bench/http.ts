@@ -148,7 +148,7 @@ function readReport(results: HttpReadBenchResults): string {
     `machine   ${machine.cpus} cpus (${machine.cpuModel}), ${machine.memoryGiB} GiB; node ${machine.node}; PostgreSQL ${machine.postgres}; ` +
       `load ${results.loadAverage.start.join(" ")} at the start of the rounds, ${results.loadAverage.end.join(" ")} at their end`,
     `database  ${results.database}; seeded in ${seedSeconds(catalogue).toFixed(1)} s (COPY ${(catalogue.seed.copyMs / 1000).toFixed(1)} s, ` +
-      `indexes ${(catalogue.seed.indexMs / 1000).toFixed(1)} s, search documents ${(catalogue.searchDocumentsMs / 1000).toFixed(1)} s, visual index ${(catalogue.visualIndexMs / 1000).toFixed(1)} s)`,
+      `indexes ${(catalogue.seed.indexMs / 1000).toFixed(1)} s, search documents ${(catalogue.searchDocumentsMs / 1000).toFixed(1)} s, visual index ${(catalogue.visualIndexMs / 1000).toFixed(1)} s, vacuum and checkpoint ${(catalogue.settleMs / 1000).toFixed(1)} s)`,
     `app       as npm start runs it, one process: ${Object.entries(results.app).map(([name, value]) => `${name}=${value}`).join(", ")}`,
     `streams   search and similarProducts drawn Zipf-like (exponent ${options.zipf}) from ${options.distinct} distinct requests each, seed ${options.seed}; ` +
       `"repeated" is the share of timed requests sent before in the same stream, the most a cache could hit; ` +
