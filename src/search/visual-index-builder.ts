@@ -40,9 +40,12 @@ export class VisualIndexBuilder {
       `select (select count(*) from photo_embedding where model = ?) as vectors, (select trained_on from visual_index where model = ?) as trained_on`,
       [this.model.id, this.model.id],
     );
-    const vectors = Number(row?.vectors ?? 0);
-    if (vectors < this.settings.minVectors) return false;
-    return row?.trained_on == null || vectors >= row.trained_on * this.settings.growthFactor;
+    return this.dueFor(Number(row?.vectors ?? 0), row?.trained_on ?? 0);
+  }
+
+  /** Whether lists are due for `vectors` of the model, the current ones trained on `trainedOn` (0: none yet). */
+  dueFor(vectors: number, trainedOn: number): boolean {
+    return vectors >= this.settings.minVectors && vectors >= trainedOn * this.settings.growthFactor;
   }
 
   async build(seed = 1): Promise<{ lists: number; vectors: number }> {
