@@ -26,8 +26,10 @@ interface Reserve {
   points: number;
   /** When those points were taken. */
   takenAt: number;
-  /** What the bucket held after this process's last statement on it, and when. */
-  seen: { remaining: number; at: number } | null;
+  /** What the bucket held after this process's latest statement on it (by when it was sent: `sequence`), and when. */
+  seen: { remaining: number; at: number; sequence: number } | null;
+  /** Statements sent on the bucket so far: each one's number orders what it saw against the others'. */
+  statements: number;
   /** Points admitted since `since`: the demand the next block is sized on. */
   spent: number;
   since: number;
@@ -97,7 +99,7 @@ export class PointReserves {
       if (reserve.points > 0 && reserve.points >= requested) {
         reserve.points -= requested;
         reserve.spent += requested;
-        return { taken: true, remaining: this.remaining(reserve, now) };
+        return { taken: true, remaining: this.remaining(reserve, now, requested) };
       }
       if (reserve.refill) {
         await reserve.refill;
@@ -124,7 +126,7 @@ export class PointReserves {
     let reserve = this.reserves.get(subject);
     if (!reserve) {
       const now = this.clock();
-      reserve = { points: 0, takenAt: now, seen: null, spent: 0, since: now, refill: null, pending: 0, blocksFrom: 0, usedAt: now };
+      reserve = { points: 0, takenAt: now, seen: null, statements: 0, spent: 0, since: now, refill: null, pending: 0, blocksFrom: 0, usedAt: now };
       this.reserves.set(subject, reserve);
     }
     this.timer ??= setInterval(() => this.sweep(), RESERVE_HOLD_MS).unref();
@@ -158,12 +160,13 @@ export class PointReserves {
     let failure: unknown = null;
     const refill = (async () => {
       try {
+        const sequence = ++reserve.statements;
         const take = await this.source.take(subject, requested - own.points + block, this.bucket);
-        reserve.seen = { remaining: take.remaining, at: this.clock() };
+        see(reserve, take.remaining, this.clock(), sequence);
         if (take.taken) {
           hold(reserve, block, startedAt);
           reserve.spent += requested;
-          outcome = { taken: true, remaining: Math.min(this.bucket.capacity, take.remaining + reserve.points) };
+          outcome = { taken: true, remaining: this.remaining(reserve, this.clock(), requested) };
         } else {
           hold(reserve, own.points, own.takenAt);
           reserve.blocksFrom = this.clock() + RESERVE_HOLD_MS;
@@ -185,22 +188,28 @@ export class PointReserves {
     const own = { points: Math.min(reserve.points, requested), takenAt: reserve.takenAt };
     reserve.points -= own.points;
     let take: TakeResult;
+    const sequence = ++reserve.statements;
     try {
       take = await this.source.take(subject, requested - own.points, this.bucket);
     } catch (error) {
       hold(reserve, own.points, own.takenAt);
       throw error;
     }
-    reserve.seen = { remaining: take.remaining, at: this.clock() };
+    see(reserve, take.remaining, this.clock(), sequence);
     if (take.taken) reserve.spent += requested;
     else hold(reserve, own.points, own.takenAt);
-    return { ...take, remaining: Math.min(this.bucket.capacity, take.remaining + reserve.points) };
+    return take.taken ? { taken: true, remaining: this.remaining(reserve, this.clock(), requested) } : { ...take, remaining: Math.min(this.bucket.capacity, take.remaining + reserve.points) };
   }
 
-  private remaining(reserve: Reserve, now: number): number {
+  /**
+   * What a request that just took `requested` points reports as left: the
+   * bucket as last seen, its refill since, and what this process holds; never
+   * more than a full bucket less this request's points.
+   */
+  private remaining(reserve: Reserve, now: number, requested: number): number {
     const seen = reserve.seen ?? { remaining: 0, at: now };
     const refilled = Math.floor(((now - seen.at) / 1000) * this.bucket.refillPerSecond);
-    return Math.min(this.bucket.capacity, seen.remaining + refilled + reserve.points);
+    return Math.min(this.bucket.capacity - requested, seen.remaining + refilled + reserve.points);
   }
 
   private async giveBack(subject: string, reserve: Reserve): Promise<void> {
@@ -228,6 +237,17 @@ export class PointReserves {
       this.timer = null;
     }
   }
+}
+
+/**
+ * Keeps what a statement saw of the bucket unless a statement sent after it
+ * was answered first: statements run side by side on several connections,
+ * and an older view with the newer block held on top would count that block
+ * twice (a request reported the bucket full while the block was out).
+ */
+function see(reserve: Reserve, remaining: number, at: number, sequence: number): void {
+  if (reserve.seen && reserve.seen.sequence > sequence) return;
+  reserve.seen = { remaining, at, sequence };
 }
 
 /** Adds points to what is held; the whole goes back when the oldest of it is due, so none is spent late. */
