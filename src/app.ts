@@ -47,7 +47,7 @@ import { HttpImageFetcher } from "./media/remote/http-image-fetcher.js";
 import { IMPORT_ITEM_QUEUE, ImportItemJob, importQueueOptions, type ImportItemJobData } from "./imports/import-item-job.js";
 import { ImportRepository } from "./imports/import-repository.js";
 import { ImportService } from "./imports/import-service.js";
-import { CatalogReads } from "./catalog/catalog-reads.js";
+import { CatalogReads, SharedCatalogReads } from "./catalog/catalog-reads.js";
 
 export interface RunningApp {
   /** Base URL of the HTTP server; empty for a worker-only process. */
@@ -146,10 +146,10 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       maxPixels: config.media.maxImagePixels,
       taggerTimeoutMs: config.tagger.timeoutMs,
     };
-    const createCatalog = (em: EntityManager) =>
+    const createCatalog = (em: EntityManager, sharedReads: SharedCatalogReads | null = null) =>
       new CatalogService({
         repository: new ProductRepository(em),
-        reads: new CatalogReads(em),
+        reads: new CatalogReads(em, sharedReads),
         features: new PhotoFeaturesRepository(em),
         storage,
         incoming,
@@ -264,12 +264,14 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       // Stops run in reverse: the points taken ahead go back once the server has stopped, before the pool closes.
       if (rateLimiter) stops.push(() => rateLimiter.close());
       const persistedDocuments = PersistedDocuments.ofSdk();
+      // One per process: the product cards and photos that concurrent requests ask for go in shared statements.
+      const sharedReads = new SharedCatalogReads(() => requestOrm!.em.fork());
       const http = await startHttpServer(
         {
           schema: await buildLookalikeSchema(),
           context: createContextFactory({
             orm: requestOrm!,
-            createCatalog,
+            createCatalog: (em) => createCatalog(em, sharedReads),
             createSimilarity,
             analysis: new AnalysisWatch(bus, () => new ProductRepository(orm.em.fork())),
             imports,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageFeatures } from "../../src/analysis/features.js";
-import { CatalogReads } from "../../src/catalog/catalog-reads.js";
+import { CatalogReads, SharedCatalogReads } from "../../src/catalog/catalog-reads.js";
 import { Photo } from "../../src/catalog/photo.entity.js";
 import { Product } from "../../src/catalog/product.entity.js";
 import { createMigratedOrm } from "../support/test-database.js";
@@ -107,5 +107,47 @@ describe("catalogue reads", () => {
         expect(walked).toEqual(all);
       }
     }
+  });
+
+  it("shared by many requests: one statement for the ids they ask for at once, the same answers as each reading alone", async () => {
+    let statements = 0;
+    const shared = new SharedCatalogReads(() => {
+      statements += 1;
+      return orm.em.fork();
+    });
+    const wanted = [...productIds.slice(0, 40), randomUUID()];
+    // Forty-one requests, each with its own EntityManager, each asking for one product and its photos.
+    const [products, photos] = await Promise.all([
+      Promise.all(wanted.map((id) => new CatalogReads(orm.em.fork(), shared).productsByIds([id]))),
+      Promise.all(wanted.map((id) => new CatalogReads(orm.em.fork(), shared).photosByProductIds([id]))),
+    ]);
+    expect(statements).toBe(2); // one for the products, one for the photos
+    const alone = new CatalogReads(orm.em.fork());
+    const [productsAlone, photosAlone] = [await alone.productsByIds(wanted), await alone.photosByProductIds(wanted)];
+    wanted.forEach((id, index) => {
+      expect(products[index]!.size).toBe(productsAlone.has(id) ? 1 : 0);
+      if (productsAlone.has(id)) expect(productFields(products[index]!.get(id)!)).toEqual(productFields(productsAlone.get(id)!));
+      expect(photos[index]!.get(id)!.map(photoFields)).toEqual(photosAlone.get(id)!.map(photoFields));
+    });
+    expect(photosAlone.get(wanted.at(-1)!)).toEqual([]);
+  });
+
+  it("inside a transaction, reads its own writes rather than the shared reads", async () => {
+    const shared = new SharedCatalogReads(() => orm.em.fork());
+    const rolledBack = new Error("roll back");
+    let insideId = "";
+    await expect(
+      orm.em.fork().transactional(async (tx) => {
+        const product = new Product("https://shop.example/reads/uncommitted");
+        tx.persist(product);
+        await tx.flush();
+        insideId = product.id;
+        expect([...(await new CatalogReads(tx, shared).productsByIds([insideId])).keys()]).toEqual([insideId]);
+        // The shared reads run on other connections: the uncommitted product is not there.
+        expect(await shared.products.load(insideId)).toBeUndefined();
+        throw rolledBack;
+      }),
+    ).rejects.toBe(rolledBack);
+    expect(insideId).not.toBe("");
   });
 });
