@@ -115,6 +115,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     // parallel workers (db/orm.ts, REQUEST_SESSION_OPTIONS).
     const requestOrm = roles.http ? await createOrm({ ...ormOptions, statementTimeoutMs: config.database.requestStatementTimeoutMs, serialStatements: true, keepConnections: true }) : null;
     if (requestOrm) stops.push(() => requestOrm.close());
+    // One per process: the product cards and photos that concurrent requests ask for go in shared statements.
+    const sharedReads = requestOrm ? new SharedCatalogReads(() => requestOrm.em.fork()) : null;
     // One registry per app (observability/registry.ts); every metric below is registered on it.
     const metrics = createMetricsRegistry();
     observeDatabase(metrics, requestOrm ? { requests: requestOrm, background: orm } : { background: orm });
@@ -146,10 +148,10 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       maxPixels: config.media.maxImagePixels,
       taggerTimeoutMs: config.tagger.timeoutMs,
     };
-    const createCatalog = (em: EntityManager, sharedReads: SharedCatalogReads | null = null) =>
+    const createCatalog = (em: EntityManager, shared: SharedCatalogReads | null = null) =>
       new CatalogService({
         repository: new ProductRepository(em),
-        reads: new CatalogReads(em, sharedReads),
+        reads: new CatalogReads(em, shared),
         features: new PhotoFeaturesRepository(em),
         storage,
         incoming,
@@ -176,7 +178,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     const rankingGate = new RankingGate(config.database.rankings.slots, config.database.rankings.maxWaitMs);
     const createSimilarity = (em: EntityManager) =>
       new SimilarityService({
-        similarity: new SimilarityRepository(em),
+        similarity: new SimilarityRepository(em, sharedReads),
         text: new TextSearchRepository(em),
         visual: new VisualRepository(em, analysers.embedder.model, config.visualIndex.probes, visualLists),
         products: new ProductRepository(em),
@@ -264,8 +266,6 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       // Stops run in reverse: the points taken ahead go back once the server has stopped, before the pool closes.
       if (rateLimiter) stops.push(() => rateLimiter.close());
       const persistedDocuments = PersistedDocuments.ofSdk();
-      // One per process: the product cards and photos that concurrent requests ask for go in shared statements.
-      const sharedReads = new SharedCatalogReads(() => requestOrm!.em.fork());
       const http = await startHttpServer(
         {
           schema: await buildLookalikeSchema(),

@@ -8,7 +8,7 @@ import { rowScoreSql, tagTermSql } from "./tag-score-sql.js";
 import type { WeightedQuery } from "./tag-weights.js";
 import type { PlanLimits, PlannedTag } from "./top-k-plan.js";
 import { plannedTopK, type RankedRow, type TopKRequest, type TopKResult } from "./top-k-search.js";
-import { CatalogReads } from "../catalog/catalog-reads.js";
+import { CatalogReads, type SharedCatalogReads } from "../catalog/catalog-reads.js";
 
 export interface TagContribution {
   tag: string;
@@ -85,7 +85,11 @@ export const UNPRUNED_SIMILAR_PRODUCTS = `
 
 /** Weighted tag search; the SQL that matters for ranking lives here. */
 export class SimilarityRepository {
-  constructor(private readonly em: EntityManager) {}
+  /** @param sharedReads the process's shared product reads (catalog-reads.ts), for the products a ranking answers with */
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sharedReads: SharedCatalogReads | null = null,
+  ) {}
 
   async tagStats(tags: readonly string[]): Promise<TagStats> {
     const rows = await this.em.execute<Array<{ id: number; tag: string; product_count: number; confidence_sum: number }>>(
@@ -171,7 +175,7 @@ export class SimilarityRepository {
   async explain(rows: readonly RankedRow[], query: WeightedQuery): Promise<ScoredProduct[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => row.product_id);
-    const products = await new CatalogReads(this.em).productsByIds(ids);
+    const products = await new CatalogReads(this.em, this.sharedReads).productsByIds(ids);
     const weights = new Map(query.tags.map(({ tag, weight }) => [tag, weight]));
     const evidence = await this.em.execute<Array<{ product_id: string; tag: string; confidence: number }>>(
       `select pt.product_id, s.tag, pt.confidence from product_tag pt join tag_stats s on s.id = pt.tag_id
