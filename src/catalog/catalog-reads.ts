@@ -83,7 +83,7 @@ export class CatalogReads {
  * Statements of shared reads running at once. One would make the largest
  * batches, but a slow statement (a cold page, a lock) would hold up every
  * card; two keep the batches large under load (on the 1M bench catalogue,
- * uncached `product(id)` went from about 1,200 to 1,450-2,100 req/s).
+ * uncached `product(id)` went from 1,090-1,250 to 1,450-2,300 req/s).
  */
 const SHARED_READS_RUNNING = 2;
 /** Ids per shared statement, at most: one `any($1)` of a few hundred uuids stays a quick index walk. */
