@@ -1,7 +1,7 @@
 import { numberArrayLiteral } from "../db/sql-arrays.js";
 import { rowScoreSql } from "./tag-score-sql.js";
 import { placeholders, productFilterConditions } from "./product-filter-sql.js";
-import { DEFAULT_PLAN_LIMITS, ginConjunctions, thresholdGuesses, winningCoalitions, type PlanLimits, type PlannedTag } from "./top-k-plan.js";
+import { DEFAULT_PLAN_LIMITS, factorConjunctions, ginConjunctions, thresholdGuesses, winningCoalitions, type PlanLimits, type PlannedTag } from "./top-k-plan.js";
 
 export interface TopKRequest {
   tags: PlannedTag[];
@@ -110,7 +110,11 @@ async function maximumScoreTopK(execute: ExecuteSql, request: TopKRequest): Prom
 function topKStatement(request: TopKRequest, sets: readonly number[][], threshold: number): { sql: string; params: unknown[] } {
   const { params, bind } = placeholders();
   const score = rowScoreSql(request.tags.map((tag) => ({ weight: bind(tag.weight, "float8"), tagId: bind(tag.id, "int") })));
-  const conditions = [`(${sets.map((ids) => `p.tag_ids @> ${bind(numberArrayLiteral(ids), "int[]")}`).join(" or ")})`];
+  const tagSet = (ids: readonly number[]) => bind(numberArrayLiteral(ids), "int[]");
+  const factored = factorConjunctions(sets).map(({ all, any }) =>
+    [...(all.length > 0 ? [`p.tag_ids @> ${tagSet(all)}`] : []), ...(any.length > 0 ? [`p.tag_ids && ${tagSet(any)}`] : [])].join(" and "),
+  );
+  const conditions = [`(${factored.map((condition) => `(${condition})`).join(" or ")})`];
   if (request.required.length > 0) conditions.push(`p.tag_ids @> ${bind(numberArrayLiteral(request.required.map((tag) => tag.id)), "int[]")}`);
   conditions.push(...productFilterConditions(request, bind));
   const floor = bind(threshold, "float8");

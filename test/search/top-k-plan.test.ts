@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PLAN_LIMITS, expectedAtOrAbove, ginConjunctions, thresholdGuesses, winningCoalitions, type PlannedTag } from "../../src/search/top-k-plan.js";
+import { DEFAULT_PLAN_LIMITS, expectedAtOrAbove, factorConjunctions, ginConjunctions, thresholdGuesses, winningCoalitions, type PlannedTag } from "../../src/search/top-k-plan.js";
 import { seededRandom } from "../support/seeded-random.js";
 
 const PRODUCTS = 1_000_000;
@@ -61,6 +61,39 @@ describe("top-k plan", () => {
     expect(ginConjunctions([[0, 1]], tags, [], PRODUCTS).sets).toEqual([[1]]);
     const rarer = [tags[0]!, { id: 2, weight: 4, products: 3_000, meanConfidence: 1 }];
     expect(ginConjunctions([[0, 1]], rarer, [], PRODUCTS).sets).toEqual([[1, 2]]);
+  });
+
+  it("factors the conjunctions into fewer conditions that select exactly the same products", () => {
+    const next = seededRandom(3);
+    const pick = (count: number, from: number) => [...new Set(Array.from({ length: count }, () => 1 + Math.floor(next() * from)))].sort((a, b) => a - b);
+    let before = 0;
+    let after = 0;
+    for (let round = 0; round < 300; round++) {
+      const tagCount = 2 + Math.floor(next() * 10);
+      const sets = [...new Map(Array.from({ length: 1 + Math.floor(next() * 25) }, () => pick(1 + Math.floor(next() * 3), tagCount)).map((set) => [set.join(), set])).values()];
+      const factored = factorConjunctions(sets);
+      const byDnf = (carried: readonly number[]) => sets.some((set) => set.every((id) => carried.includes(id)));
+      const byFactored = (carried: readonly number[]) =>
+        factored.some(({ all, any }) => all.every((id) => carried.includes(id)) && (any.length === 0 || any.some((id) => carried.includes(id))));
+      for (let product = 0; product < 200; product++) {
+        const carried = pick(Math.floor(next() * (tagCount + 1)), tagCount);
+        expect(byFactored(carried), JSON.stringify({ sets, factored, carried })).toBe(byDnf(carried));
+      }
+      expect(factored.length).toBeLessThanOrEqual(sets.length);
+      before += sets.length;
+      after += factored.length;
+    }
+    // Random sets share less than a photo's pairs do; still, about half as many conditions.
+    expect(after).toBeLessThan(before * 0.6);
+  });
+
+  it("groups pairs around a shared tag into one condition", () => {
+    const sets = [[1, 2], [1, 3], [1, 4], [2, 5], [3, 5], [6]];
+    expect(factorConjunctions(sets)).toEqual([
+      { all: [1], any: [2, 3, 4] },
+      { all: [5], any: [2, 3] },
+      { all: [6], any: [] },
+    ]);
   });
 
   it("expects fewer products at higher levels, and guesses downwards to the floor", () => {
