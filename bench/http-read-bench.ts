@@ -129,8 +129,8 @@ export interface ReadWorkloadResult {
    * run starts only once they are done, so it is measured alone.
    */
   drainSeconds: number;
-  /** The app's response cache over the timed runs (its hit/miss counter read around each); null when it is off. */
-  responseCache: { hits: number; misses: number; hitRate: number } | null;
+  /** The app's response cache over the timed runs (its counter read around each): answered from the cache, sent an identical running request's answer, executed; null when it is off. */
+  responseCache: { hits: number; shared: number; misses: number; hitRate: number } | null;
 }
 
 export interface GatewayTax {
@@ -304,7 +304,7 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
     const runs = new Map<string, LoadRun[]>();
     const cpuRuns = new Map<string, RunCpu[]>();
     const spans = new Map<string, Array<[number, number]>>();
-    const cached = new Map<string, { hit: number; miss: number }>();
+    const cached = new Map<string, { hit: number; shared: number; miss: number }>();
     const drained = new Map<string, number>();
     const loadStart = os.loadavg();
     for (let round = 0; round < options.rounds; round++) {
@@ -319,8 +319,12 @@ export async function runHttpReadBench(options: HttpReadBenchOptions, progress: 
           const result = await run(workload, side, options.duration);
           if (countsBefore) {
             const countsAfter = await responseCacheCounts(app.url);
-            const total = cached.get(workload.name) ?? { hit: 0, miss: 0 };
-            cached.set(workload.name, { hit: total.hit + countsAfter.hit - countsBefore.hit, miss: total.miss + countsAfter.miss - countsBefore.miss });
+            const total = cached.get(workload.name) ?? { hit: 0, shared: 0, miss: 0 };
+            cached.set(workload.name, {
+              hit: total.hit + countsAfter.hit - countsBefore.hit,
+              shared: total.shared + countsAfter.shared - countsBefore.shared,
+              miss: total.miss + countsAfter.miss - countsBefore.miss,
+            });
           }
           spans.set(k, [...(spans.get(k) ?? []), [from, streamOf(workload, side).position]]);
           const drainMs = await drainDatabase(pgPool);
@@ -464,10 +468,10 @@ async function drainDatabase(pool: pg.Pool): Promise<number> {
 
 const DRAIN_LIMIT_MS = 120_000;
 
-function cacheResult(counts: { hit: number; miss: number } | undefined): ReadWorkloadResult["responseCache"] {
+function cacheResult(counts: { hit: number; shared: number; miss: number } | undefined): ReadWorkloadResult["responseCache"] {
   if (!counts) return null;
-  const total = counts.hit + counts.miss;
-  return { hits: counts.hit, misses: counts.miss, hitRate: total > 0 ? counts.hit / total : 0 };
+  const total = counts.hit + counts.shared + counts.miss;
+  return { hits: counts.hit, shared: counts.shared, misses: counts.miss, hitRate: total > 0 ? counts.hit / total : 0 };
 }
 
 export function seedSeconds(catalogue: HttpCatalogue): number {

@@ -1,6 +1,7 @@
 import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "graphql";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CATALOGUE_TABLES } from "../../migrations/Migration20261208000000_catalogue_changed.js";
 import { isCacheableQuery } from "../../src/server/response-cache/cacheable-operation.js";
@@ -111,7 +112,7 @@ describe("cached answers", () => {
       expect(response.status).toBe(200);
       expect(response.headers.get("cache-control")).toBe("no-store");
     }
-    expect(await responseCacheCounts(cached.app.url)).toEqual({ hit: before.hit + 1, miss: before.miss + 1 });
+    expect(await responseCacheCounts(cached.app.url)).toEqual({ ...before, hit: before.hit + 1, miss: before.miss + 1 });
   });
 
   it("are never errors: a NOT_FOUND is asked of the catalogue each time", async () => {
@@ -121,7 +122,7 @@ describe("cached answers", () => {
       expect(body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     }
     const after = await responseCacheCounts(cached.app.url);
-    expect(after).toEqual({ hit: before.hit, miss: before.miss + 2 });
+    expect(after).toEqual({ ...before, miss: before.miss + 2 });
   });
 
   it("build their links from the request's own host: two hosts never share an answer", async () => {
@@ -169,7 +170,7 @@ describe("a catalogue write", () => {
     const refused = await post(cached, `mutation { deleteProduct(id: "00000000-0000-4000-8000-000000000000") }`);
     expect(refused.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     await post(cached, TITLE, { id });
-    expect(await responseCacheCounts(cached.app.url)).toEqual({ hit: before.hit, miss: before.miss + 1 });
+    expect(await responseCacheCounts(cached.app.url)).toEqual({ ...before, miss: before.miss + 1 });
   });
 
   it("by another process, or straight in SQL, drops the cached answers once its notification arrives", async () => {
@@ -202,6 +203,75 @@ describe("a catalogue write", () => {
     );
     expect(tables.filter((table) => table.notifies).map((table) => table.table_name)).toEqual([...CATALOGUE_TABLES].sort());
     expect(tables.filter((table) => !table.notifies).map((table) => table.table_name)).toEqual([...NOT_CATALOGUE].sort());
+  });
+});
+
+describe("identical reads while the first runs", () => {
+  const CARD = `query SharedCard($id: ID!) { product(id: $id) { id sourceUrl tags createdAt } }`;
+  const FOLLOWERS = 9;
+
+  /** Runs `during` while another session holds an exclusive lock on product (the first request's statement waits on it). */
+  async function whileProductLocked<T>(during: (lock: pg.Client) => Promise<T>): Promise<T> {
+    const lock = new pg.Client({ connectionString: cached.databaseUrl });
+    await lock.connect();
+    try {
+      await lock.query("begin");
+      await lock.query("lock table product in access exclusive mode");
+      return await during(lock);
+    } finally {
+      await lock.query("rollback").catch(() => {});
+      await lock.end();
+    }
+  }
+
+  /** The backends of the app's statements waiting for the lock on product. */
+  const blocked = (lock: pg.Client) =>
+    lock.query<{ pid: number }>("select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid() and query ilike '%product%'");
+
+  async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+      await sleep(20);
+    }
+  }
+
+  it("are sent the first one's answer instead of running again: one miss, the others shared, the plain path's answer", async () => {
+    const id = products[2]!.id;
+    const expected = (await post(plain, CARD, { id })).body;
+    const before = await responseCacheCounts(cached.app.url);
+    const responses = await whileProductLocked(async (lock) => {
+      const first = post(cached, CARD, { id });
+      await until(async () => (await blocked(lock)).rowCount === 1, "the first request's statement to wait for the lock");
+      const others = Array.from({ length: FOLLOWERS }, () => post(cached, CARD, { id }));
+      await until(async () => (await responseCacheCounts(cached.app.url)).waiting === FOLLOWERS, "the other requests to wait for the first");
+      // Still one statement: the others did not run.
+      expect((await blocked(lock)).rowCount).toBe(1);
+      return [first, ...others];
+    }).then((pending) => Promise.all(pending));
+    for (const response of responses) expect(response.body).toEqual(expected);
+    expect(await responseCacheCounts(cached.app.url)).toEqual({ ...before, miss: before.miss + 1, shared: before.shared + FOLLOWERS, waiting: 0 });
+  });
+
+  it("are not sent the first one's error: each then runs its own", async () => {
+    const id = products[3]!.id;
+    const expected = (await post(plain, CARD, { id })).body;
+    const before = await responseCacheCounts(cached.app.url);
+    const [first, ...others] = await whileProductLocked(async (lock): Promise<[Promise<RawResponse>, ...Array<Promise<RawResponse>>]> => {
+      const first = post(cached, CARD, { id });
+      await until(async () => (await blocked(lock)).rowCount === 1, "the first request's statement to wait for the lock");
+      const [{ pid }] = (await blocked(lock)).rows as [{ pid: number }];
+      const others = Array.from({ length: FOLLOWERS }, () => post(cached, CARD, { id }));
+      await until(async () => (await responseCacheCounts(cached.app.url)).waiting === FOLLOWERS, "the other requests to wait for the first");
+      // The first request's statement fails; the others then run their own, and wait for the lock in turn.
+      await lock.query("select pg_cancel_backend($1)", [pid]);
+      expect((await first).body.errors?.length).toBe(1);
+      await until(async () => (await blocked(lock)).rowCount! >= 1 && (await responseCacheCounts(cached.app.url)).waiting === 0, "the others to run their own");
+      return [first, ...others];
+    }).then((pending) => Promise.all(pending));
+    expect(first.body.data?.product ?? null).toBeNull();
+    for (const response of others) expect(response.body).toEqual(expected);
+    expect(await responseCacheCounts(cached.app.url)).toEqual({ ...before, miss: before.miss + 1 + FOLLOWERS });
   });
 });
 

@@ -17,8 +17,8 @@ export function sample(exposition: string, name: string, labels: Record<string, 
 }
 
 /** The response cache's counter (server/response-cache/), by result. */
-export async function responseCacheCounts(appUrl: string): Promise<{ hit: number; miss: number }> {
+export async function responseCacheCounts(appUrl: string): Promise<{ hit: number; miss: number; shared: number; waiting: number }> {
   const text = await (await fetch(`${appUrl}/metrics`)).text();
   const count = (result: string) => sample(text, "lookalike_graphql_response_cache_requests_total", { result }) ?? 0;
-  return { hit: count("hit"), miss: count("miss") };
+  return { hit: count("hit"), miss: count("miss"), shared: count("shared"), waiting: sample(text, "lookalike_graphql_response_cache_waiting") ?? 0 };
 }

@@ -1,9 +1,10 @@
-import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext } from "@apollo/server";
 import responseCachePlugin from "@apollo/server-plugin-response-cache";
 import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
-import { Counter, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { RequestContext } from "../../graphql/context.js";
 import { isCacheableQuery } from "./cacheable-operation.js";
+import { SharedFlights } from "./shared-flights.js";
 
 export interface ResponseCacheOptions {
   /** How long an answer is kept at most; any catalogue write drops it sooner. */
@@ -28,19 +29,34 @@ export interface ResponseCacheOptions {
  * (Photo.url), and the generation read before execution, so an answer
  * computed across a write is filed under the old generation and never served.
  *
- * A hit still passes the limits and the rate limiter (they run before it)
- * and gets its extensions.cost. Errors are never cached, and nothing is
- * while the event bus is down (its writes would go unheard).
+ * A miss asked again while it runs is not run again: the identical request
+ * (same document, variables, generation and URL, so the same cache key)
+ * waits for the first one's answer and is sent it ("shared"). Without that,
+ * a popular search that has just expired is run by every client that asks
+ * for it in the next second. A first answer with errors is not shared: each
+ * waiting request then runs its own.
+ *
+ * A hit (or a shared answer) still passes the limits and the rate limiter
+ * (they run before it) and gets its extensions.cost. Errors are never
+ * cached, and nothing is while the event bus is down (its writes would go
+ * unheard).
  */
 export function responseCachePlugins(options: ResponseCacheOptions): ApolloServerPlugin<RequestContext>[] {
   const requests = new Counter({
     name: "lookalike_graphql_response_cache_requests_total",
-    help: "Cacheable GraphQL reads (anonymous queries of catalogue fields) by result: hit (answered from the response cache) or miss (executed, then cached unless it had errors).",
+    help: "Cacheable GraphQL reads (anonymous queries of catalogue fields) by result: hit (answered from the response cache), shared (answered by an identical request's execution that was running) or miss (executed, then cached unless it had errors).",
     labelNames: ["result"] as const,
+    registers: [options.registry],
+  });
+  const waiting = new Gauge({
+    name: "lookalike_graphql_response_cache_waiting",
+    help: "Cacheable GraphQL reads waiting for an identical request's execution that is running, to be sent its answer.",
     registers: [options.registry],
   });
   const cacheable = (request: GraphQLRequestContext<RequestContext>) =>
     request.contextValue.auth.key === null && !!request.document && !!request.operation && isCacheableQuery(request.document, request.operation);
+  // Answers being computed, by key: the data of the first request's answer, shared read-only with identical requests.
+  const flights = new SharedFlights<Record<string, unknown>>();
   // Read before execution (extraCacheKeyData), and again before writing: an answer computed while the bus went down is not kept.
   const generationKnown = () => options.generation.current() !== null;
   return [
@@ -52,13 +68,38 @@ export function responseCachePlugins(options: ResponseCacheOptions): ApolloServe
     }),
     {
       async requestDidStart() {
+        // The key this request leads, and whether it was sent another's answer.
+        let leading: string | null = null;
+        let shared = false;
         return {
           async didResolveOperation(request) {
             if (cacheable(request)) request.overallCachePolicy.replace({ maxAge: options.ttlSeconds, scope: "PUBLIC" });
           },
+          // After the cache's own hook (it comes first in this list): only a miss gets here.
+          async responseForOperation(request) {
+            const generation = options.generation.current();
+            if (!cacheable(request) || generation === null) return null;
+            const key = JSON.stringify([request.source ?? request.queryHash, request.operationName ?? null, request.request.variables ?? {}, generation, request.contextValue.publicUrl]);
+            const running = flights.join(key);
+            if (running === null) {
+              leading = key;
+              return null;
+            }
+            waiting.inc();
+            const data = await running.finally(() => waiting.dec());
+            if (data === null) return null;
+            shared = true;
+            // As for a hit: the cache plugin does not store again what the first request stores.
+            request.metrics.responseCacheHit = true;
+            return { body: { kind: "single", singleResult: { data } }, http: { status: undefined, headers: new HeaderMap() } };
+          },
           async willSendResponse(request) {
+            if (leading !== null) {
+              const body = request.response.body;
+              flights.settle(leading, body.kind === "single" && !body.singleResult.errors && body.singleResult.data ? body.singleResult.data : null);
+            }
             if (request.operation?.operation === "mutation") options.generation.advance();
-            else if (cacheable(request)) requests.inc({ result: request.metrics.responseCacheHit ? "hit" : "miss" });
+            else if (cacheable(request)) requests.inc({ result: shared ? "shared" : request.metrics.responseCacheHit ? "hit" : "miss" });
           },
         };
       },
