@@ -45,6 +45,6 @@ describe("a database outage", () => {
     expect(after.errors).toBeUndefined();
     expect((await fetch(`${api.app.url}/health`)).status).toBe(200);
     // Cached before the outage, and asked again after it: writes made meanwhile went unheard, so it is asked anew.
-    expect(await responseCacheCounts(api.app.url)).toEqual({ hit: cacheBefore.hit, miss: cacheBefore.miss + 1 });
+    expect(await responseCacheCounts(api.app.url)).toEqual({ ...cacheBefore, miss: cacheBefore.miss + 1 });
   });
 });
