@@ -1,7 +1,9 @@
 import { withCode } from "../errors.js";
 
+export const SEARCH_BUSY = "SEARCH_BUSY";
+
 /** A ranking waited its whole allowance for a turn: the process is busy with others (try again). */
-export class SearchBusyError extends withCode("SEARCH_BUSY", { transient: true }) {}
+export class SearchBusyError extends withCode(SEARCH_BUSY, { transient: true }) {}
 
 /**
  * How many rankings (search, similarProducts, findSimilarProducts) one

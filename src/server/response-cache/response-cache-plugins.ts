@@ -1,10 +1,12 @@
-import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext } from "@apollo/server";
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLResponse } from "@apollo/server";
+import type { FormattedExecutionResult } from "graphql";
 import responseCachePlugin from "@apollo/server-plugin-response-cache";
 import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { RequestContext } from "../../graphql/context.js";
 import { isCacheableQuery } from "./cacheable-operation.js";
 import { SharedFlights } from "./shared-flights.js";
+import { SEARCH_BUSY } from "../../search/ranking-gate.js";
 
 export interface ResponseCacheOptions {
   /** How long an answer is kept at most; any catalogue write drops it sooner. */
@@ -33,8 +35,9 @@ export interface ResponseCacheOptions {
  * (same document, variables, generation and URL, so the same cache key)
  * waits for the first one's answer and is sent it ("shared"). Without that,
  * a popular search that has just expired is run by every client that asks
- * for it in the next second. A first answer with errors is not shared: each
- * waiting request then runs its own.
+ * for it in the next second. A first answer with errors is not shared (each
+ * waiting request then runs its own), except a refusal for load: see
+ * sharedAnswer.
  *
  * A hit (or a shared answer) still passes the limits and the rate limiter
  * (they run before it) and gets its extensions.cost. Errors are never
@@ -55,8 +58,8 @@ export function responseCachePlugins(options: ResponseCacheOptions): ApolloServe
   });
   const cacheable = (request: GraphQLRequestContext<RequestContext>) =>
     request.contextValue.auth.key === null && !!request.document && !!request.operation && isCacheableQuery(request.document, request.operation);
-  // Answers being computed, by key: the data of the first request's answer, shared read-only with identical requests.
-  const flights = new SharedFlights<Record<string, unknown>>();
+  // Answers being computed, by key: the first request's answer, shared read-only with identical requests.
+  const flights = new SharedFlights<FormattedExecutionResult>();
   // Read before execution (extraCacheKeyData), and again before writing: an answer computed while the bus went down is not kept.
   const generationKnown = () => options.generation.current() !== null;
   return [
@@ -86,18 +89,16 @@ export function responseCachePlugins(options: ResponseCacheOptions): ApolloServe
               return null;
             }
             waiting.inc();
-            const data = await running.finally(() => waiting.dec());
-            if (data === null) return null;
+            const answer = await running.finally(() => waiting.dec());
+            if (answer === null) return null;
             shared = true;
             // As for a hit: the cache plugin does not store again what the first request stores.
             request.metrics.responseCacheHit = true;
-            return { body: { kind: "single", singleResult: { data } }, http: { status: undefined, headers: new HeaderMap() } };
+            // A result of its own: later plugins add to it (extensions.cost).
+            return { body: { kind: "single", singleResult: { ...answer } }, http: { status: undefined, headers: new HeaderMap() } };
           },
           async willSendResponse(request) {
-            if (leading !== null) {
-              const body = request.response.body;
-              flights.settle(leading, body.kind === "single" && !body.singleResult.errors && body.singleResult.data ? body.singleResult.data : null);
-            }
+            if (leading !== null) flights.settle(leading, sharedAnswer(request.response.body));
             if (request.operation?.operation === "mutation") options.generation.advance();
             else if (cacheable(request)) requests.inc({ result: shared ? "shared" : request.metrics.responseCacheHit ? "hit" : "miss" });
           },
@@ -105,4 +106,18 @@ export function responseCachePlugins(options: ResponseCacheOptions): ApolloServe
       },
     },
   ];
+}
+
+/**
+ * What the identical requests waiting for this answer are sent (null: each
+ * runs its own). Data without errors; or SEARCH_BUSY, a refusal for load:
+ * they would wait their own turn in the same full line, one timeout more,
+ * and most likely be refused too. Other errors may be this request's alone
+ * (a statement cancelled, a connection lost).
+ */
+function sharedAnswer(body: GraphQLResponse["body"]): FormattedExecutionResult | null {
+  if (body.kind !== "single") return null;
+  const { data, errors } = body.singleResult;
+  if (!errors) return data ? { data } : null;
+  return errors.every((error) => error.extensions?.code === SEARCH_BUSY) ? { data, errors } : null;
 }
