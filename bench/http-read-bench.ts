@@ -130,7 +130,7 @@ export interface ReadWorkloadResult {
    */
   drainSeconds: number;
   /** The app's response cache over the timed runs (its counter read around each): answered from the cache, sent an identical running request's answer, executed; null when it is off. */
-  responseCache: { hits: number; shared: number; misses: number; hitRate: number } | null;
+  responseCache: { hits: number; shared: number; misses: number; hitRate: number; sharedRate: number } | null;
 }
 
 export interface GatewayTax {
@@ -471,7 +471,8 @@ const DRAIN_LIMIT_MS = 120_000;
 function cacheResult(counts: { hit: number; shared: number; miss: number } | undefined): ReadWorkloadResult["responseCache"] {
   if (!counts) return null;
   const total = counts.hit + counts.shared + counts.miss;
-  return { hits: counts.hit, shared: counts.shared, misses: counts.miss, hitRate: total > 0 ? counts.hit / total : 0 };
+  const share = (count: number) => (total > 0 ? count / total : 0);
+  return { hits: counts.hit, shared: counts.shared, misses: counts.miss, hitRate: share(counts.hit), sharedRate: share(counts.shared) };
 }
 
 export function seedSeconds(catalogue: HttpCatalogue): number {

@@ -163,7 +163,7 @@ function readReport(results: HttpReadBenchResults): string {
       `| ${result.workload} | ${graphql.requestsPerSecond.toFixed(0)} | ${toTypename.requestsPerSecond.toFixed(3)} | ${graphql.roundsRequestsPerSecond.map((value) => value.toFixed(0)).join(", ")} | ` +
         `${graphql.latency.p50.toFixed(1)} | ${toTypename.p50.toFixed(2)} | ${graphql.latency.p99.toFixed(1)} | ${toTypename.p99.toFixed(2)} | ` +
         `${graphql.non2xx + graphql.graphqlErrors + graphql.errors} (${graphql.non2xx}, ${graphql.graphqlErrors}, ${graphql.errors}) | ` +
-        `${result.distinct === 1 ? "one request" : `${stream.distinct} of ${result.distinct}, ${percent(stream.repeatedShare)}`} | ${result.responseCache ? `${percent(result.responseCache.hitRate)}, shared ${percent(sharedRate(result.responseCache))}` : "off"} | ${result.probe.items} items |`,
+        `${result.distinct === 1 ? "one request" : `${stream.distinct} of ${result.distinct}, ${percent(stream.repeatedShare)}`} | ${result.responseCache ? `${percent(result.responseCache.hitRate)}, shared ${percent(result.responseCache.sharedRate)}` : "off"} | ${result.probe.items} items |`,
     );
   }
   const drained = results.workloads.filter((result) => result.drainSeconds >= 0.5);
@@ -211,10 +211,4 @@ function readReport(results: HttpReadBenchResults): string {
   lines.push(results.clean ? "every timed request answered 2xx with data and no errors, and no statement sent through pg failed" : "SOME REQUESTS FAILED OR WERE REFUSED: the figures do not measure the read path");
   lines.push(`total ${results.totalSeconds.toFixed(0)} s`);
   return lines.join("\n");
-}
-
-/** The share of the cacheable reads sent an identical running request's answer. */
-function sharedRate(cache: { hits: number; shared: number; misses: number }): number {
-  const total = cache.hits + cache.shared + cache.misses;
-  return total > 0 ? cache.shared / total : 0;
 }

@@ -74,7 +74,7 @@ describe("bench:http", () => {
 
     // The response cache was on and counted: the head page is one request, so every timed answer came from the cache;
     // { __typename } alone is never cached.
-    expect(byName.get("{ __typename }")!.responseCache).toEqual({ hits: 0, shared: 0, misses: 0, hitRate: 0 });
+    expect(byName.get("{ __typename }")!.responseCache).toEqual({ hits: 0, shared: 0, misses: 0, hitRate: 0, sharedRate: 0 });
     const head = byName.get("products(first: 20) head")!.responseCache!;
     expect(head.misses).toBe(0); // its probe and warm-up filled the cache
     expect(head.hits).toBeGreaterThan(0);

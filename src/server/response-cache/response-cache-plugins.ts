@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLResponse } from "@apollo/server";
 import type { FormattedExecutionResult } from "graphql";
 import responseCachePlugin from "@apollo/server-plugin-response-cache";
@@ -32,8 +33,8 @@ export interface ResponseCacheOptions {
  * computed across a write is filed under the old generation and never served.
  *
  * A miss asked again while it runs is not run again: the identical request
- * (same document, variables, generation and URL, so the same cache key)
- * waits for the first one's answer and is sent it ("shared"). Without that,
+ * (the same cache key: document, variables, generation and URL) waits for
+ * the first one's answer and is sent it ("shared"). Without that,
  * a popular search that has just expired is run by every client that asks
  * for it in the next second. A first answer with errors is not shared (each
  * waiting request then runs its own), except a refusal for load: see
@@ -58,14 +59,22 @@ export function responseCachePlugins(options: ResponseCacheOptions): ApolloServe
   });
   const cacheable = (request: GraphQLRequestContext<RequestContext>) =>
     request.contextValue.auth.key === null && !!request.document && !!request.operation && isCacheableQuery(request.document, request.operation);
-  // Answers being computed, by key: the first request's answer, shared read-only with identical requests.
+  // Answers being computed, by cache key: the first request's answer, shared read-only with identical requests.
   const flights = new SharedFlights<FormattedExecutionResult>();
+  // The key the cache looked each request up by (none: the cache was not asked).
+  const cacheKeys = new WeakMap<object, string>();
   // Read before execution (extraCacheKeyData), and again before writing: an answer computed while the bus went down is not kept.
   const generationKnown = () => options.generation.current() !== null;
   return [
     responseCachePlugin<RequestContext>({
       cache: new InMemoryLRUCache({ maxSize: options.maxBytes }),
       extraCacheKeyData: async ({ contextValue }) => ({ generation: options.generation.current(), publicUrl: contextValue.publicUrl }),
+      // The plugin's own key (a hash of the key data), kept for the request.
+      generateCacheKey: (request, keyData) => {
+        const key = createHash("sha256").update(JSON.stringify(keyData)).digest("hex");
+        cacheKeys.set(request, key);
+        return key;
+      },
       shouldReadFromCache: async (request) => cacheable(request) && generationKnown(),
       shouldWriteToCache: async (request) => cacheable(request) && generationKnown(),
     }),
@@ -80,9 +89,8 @@ export function responseCachePlugins(options: ResponseCacheOptions): ApolloServe
           },
           // After the cache's own hook (it comes first in this list): only a miss gets here.
           async responseForOperation(request) {
-            const generation = options.generation.current();
-            if (!cacheable(request) || generation === null) return null;
-            const key = JSON.stringify([request.source ?? request.queryHash, request.operationName ?? null, request.request.variables ?? {}, generation, request.contextValue.publicUrl]);
+            const key = cacheKeys.get(request);
+            if (key === undefined) return null;
             const running = flights.join(key);
             if (running === null) {
               leading = key;
