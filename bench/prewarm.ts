@@ -1,8 +1,8 @@
 import pg from "pg";
 import { timed } from "./latency.js";
 
-/** What the searches read: the product rows, the GIN index over their tag ids, and the inverted index. */
-const RELATIONS = ["product", "product_tag_ids", "product_tag_pkey"];
+/** What the searches read: the product rows, the GIN index over their tag ids, the inverted index, and its certain carriers newest first. */
+const RELATIONS = ["product", "product_tag_ids", "product_tag_pkey", "product_tag_newest_certain"];
 /**
  * What visual search reads besides: the lists' centroids, the index of the
  * vectors by list and by product, and the product key (candidates are
@@ -16,7 +16,7 @@ const VISUAL_TABLE = "photo_embedding";
  * What bench:http's reads touch besides: the catalogue's pages (by creation
  * and by id), their photos, the tags matched per product, full text, and
  * pHash near duplicates (its four band indexes). At 1M products these and
- * the searched relations take about 3.3 GB, within the embedded server's
+ * the searched relations take about 3.4 GB, within the embedded server's
  * 4 GiB of buffers; the vectors go to the OS cache, as above.
  */
 const READ_PATH_RELATIONS = [

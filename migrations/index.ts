@@ -14,6 +14,7 @@ import { Migration20261205000000_product_details } from "./Migration202612050000
 import { Migration20261206000000_attribute_filter } from "./Migration20261206000000_attribute_filter.js";
 import { Migration20261207000000_product_imports } from "./Migration20261207000000_product_imports.js";
 import { Migration20261208000000_catalogue_changed } from "./Migration20261208000000_catalogue_changed.js";
+import { Migration20261209000000_newest_certain_carriers } from "./Migration20261209000000_newest_certain_carriers.js";
 
 /** Every migration, in order. Listed explicitly so the same code runs under tsx and from a build. */
 export const migrationsList = [
@@ -33,4 +34,5 @@ export const migrationsList = [
   { name: "Migration20261206000000_attribute_filter", class: Migration20261206000000_attribute_filter },
   { name: "Migration20261207000000_product_imports", class: Migration20261207000000_product_imports },
   { name: "Migration20261208000000_catalogue_changed", class: Migration20261208000000_catalogue_changed },
+  { name: "Migration20261209000000_newest_certain_carriers", class: Migration20261209000000_newest_certain_carriers },
 ];

@@ -32,6 +32,11 @@ export interface PlanLimits {
   maxCandidates: number;
   /** Look first for k products tied at the most any product can score (top-k-search.ts, maximumScoreTopK). */
   maximumTies: boolean;
+  /**
+   * The most certain carriers of one tag that maximumScoreTopK's walk reads;
+   * it walks when k ties are expected within half of them (0: never).
+   */
+  tieWalkRows: number;
 }
 
 /**
@@ -48,7 +53,7 @@ export interface PlanLimits {
  * coalitions in 70-780 ms, with the same answers; planning took no longer
  * from 2,048 to 8,192. 4,096 keeps a margin over that sample (bench/README.md).
  */
-export const DEFAULT_PLAN_LIMITS: PlanLimits = { overshoot: 2, widening: 8, maxCoalitions: 4_096, maxCandidates: 400_000, maximumTies: true };
+export const DEFAULT_PLAN_LIMITS: PlanLimits = { overshoot: 2, widening: 8, maxCoalitions: 4_096, maxCandidates: 400_000, maximumTies: true, tieWalkRows: 4_000 };
 
 /** Guesses are a little below the expected level: most stored confidences are just under 1. */
 const CONFIDENCE_SLACK = 1;

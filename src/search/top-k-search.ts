@@ -1,6 +1,7 @@
 import { numberArrayLiteral } from "../db/sql-arrays.js";
 import { rowScoreSql } from "./tag-score-sql.js";
 import { placeholders, productFilterConditions } from "./product-filter-sql.js";
+import { maximumScoreTopK, type TieRead } from "./maximum-score-ties.js";
 import { DEFAULT_PLAN_LIMITS, factorConjunctions, ginConjunctions, thresholdGuesses, winningCoalitions, type PlanLimits, type PlannedTag } from "./top-k-plan.js";
 
 export interface TopKRequest {
@@ -28,13 +29,9 @@ export interface TopKResult {
   rows: RankedRow[];
   /** Thresholds tried; 0 when the plan gave up (too many coalitions or candidates). */
   attempts: number;
-  /** Answered by the newest products scoring the most any product can (maximumScoreTopK). */
-  tiedAtMaximum?: boolean;
+  /** Answered by the newest products scoring the most any product can (maximum-score-ties.ts), found this way. */
+  tiedAtMaximum?: TieRead;
 }
-
-/** Carriers of every query tag read, newest first, looking for k of them at the maximum: this many times k, at least the floor. */
-const TIE_SCAN_FACTOR = 20;
-const TIE_SCAN_FLOOR = 1_000;
 
 /**
  * The exact top k by guessed and verified thresholds (see top-k-plan.ts):
@@ -47,8 +44,8 @@ export async function plannedTopK(execute: ExecuteSql, request: TopKRequest, lim
   const total = tags.reduce((sum, tag) => sum + tag.weight, 0);
   // Scores are float sums in another order than the weights here: the sets are built a hair wide.
   const slack = total * 1e-9;
-  const tied = limits.maximumTies ? await maximumScoreTopK(execute, request) : null;
-  if (tied) return { rows: tied, attempts: 1, tiedAtMaximum: true };
+  const tied = limits.maximumTies ? await maximumScoreTopK(execute, request, limits) : null;
+  if (tied) return { rows: tied.rows, attempts: 1, tiedAtMaximum: tied.read };
   let attempts = 0;
   for (const threshold of thresholdGuesses(tags, productCount, k, minScore, limits)) {
     attempts++;
@@ -67,38 +64,6 @@ export async function plannedTopK(execute: ExecuteSql, request: TopKRequest, lim
     if (rows.length >= k || threshold <= minScore) return { rows, attempts };
   }
   throw new Error("thresholdGuesses always ends with the floor");
-}
-
-/**
- * The top k when at least k products score the most any product can: every
- * query tag at confidence 1 (confidences are at most 1). They all tie, so the
- * answer is the newest k of them, found by reading the products that carry
- * every query tag newest first (the created_at index, or the GIN index when
- * they are few) and stopping at the k-th. Popular words make such ties: at
- * a million products, 54,000 carry color:white and object:t-shirt both at 1,
- * and scoring every one took 360 ms where this takes 2 ms. Null (and the
- * guesses take over) when ties at the maximum are unlikely, or when the
- * newest carriers read hold fewer than k of them.
- */
-async function maximumScoreTopK(execute: ExecuteSql, request: TopKRequest): Promise<RankedRow[] | null> {
-  const { tags, k, productCount } = request;
-  const maximum = tags.reduce((sum, tag) => sum + tag.weight, 0);
-  const carriers = tags.reduce((expected, tag) => expected * Math.min(1, tag.products / Math.max(productCount, 1)), productCount);
-  if (maximum < request.minScore || carriers < k) return null;
-  const { params, bind } = placeholders();
-  // The same formula, terms and order as the guesses' statement: a product with every tag at 1 scores exactly `maximum`.
-  const score = rowScoreSql(tags.map((tag) => ({ weight: bind(tag.weight, "float8"), tagId: bind(tag.id, "int") })));
-  const conditions = [`p.tag_ids @> ${bind(numberArrayLiteral([...tags, ...request.required].map((tag) => tag.id)), "int[]")}`, ...productFilterConditions(request, bind)];
-  const sql = `
-    select c.id as product_id, c.score from (
-      select p.id, p.created_at, ${score} as score from product p where ${conditions.join(" and ")}
-      order by p.created_at desc, p.id desc limit ${bind(Math.max(k * TIE_SCAN_FACTOR, TIE_SCAN_FLOOR), "int")}
-    ) as c
-    where c.score >= ${bind(maximum, "float8")}
-    order by c.created_at desc, c.id desc
-    limit ${bind(k, "int")}`;
-  const rows = await execute<RankedRow>(sql, params);
-  return rows.length >= k ? rows : null;
 }
 
 /**

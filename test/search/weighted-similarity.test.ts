@@ -182,25 +182,42 @@ describe("weighted tag similarity", () => {
     expect(fullerThanFilteringAfter).toBeGreaterThan(0);
   });
 
-  it("answers from the newest products tied at the maximum score when k of them exist, and from the guesses when not", async () => {
+  it("answers from the newest products tied at the maximum score when k of them exist, by either read, and from the guesses when not", async () => {
     const repository = new SimilarityRepository(orm.em.fork());
-    let tiedAnswers = 0;
-    let guessedAnswers = 0;
-    for (const tags of [["object:thing0"], ["object:thing0", "object:thing1"], ["color:red"], ["object:thing0", "object:thing59"], ["object:thing2"]]) {
-      const stats = await repository.tagStats(tags);
-      const query = weighQuery(tags.map((tag) => ({ tag, confidence: 1 })), stats.productCount, stats.productsWith);
-      for (const limit of [1, 5, 15]) {
-        for (const filters of [noFilters, { ...noFilters, attributes: { size: "M" } }]) {
-          const found = await repository.rank(query, stats, { limit, minScore: 0, excludeProductId: null, filters });
-          expect(found.rows.map((row) => row.product_id), JSON.stringify({ tags, limit, filters })).toEqual(bruteForce(query, limit, 0, filters, null).map((item) => item.id));
-          if (found.tiedAtMaximum) tiedAnswers++;
-          else guessedAnswers++;
+    const reads = new Map<string, number>();
+    const middle = catalogue[Math.floor(catalogue.length / 2)]!.createdAt;
+    const newest = [...catalogue].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+    const filterCases: Array<{ filters: SimilarityFilters; exclude: (tags: string[]) => string | null }> = [
+      { filters: noFilters, exclude: () => null },
+      { filters: { ...noFilters, attributes: { size: "M" } }, exclude: () => null },
+      { filters: { ...noFilters, createdAfter: middle }, exclude: () => null },
+      { filters: { ...noFilters, requiredTags: ["color:red"] }, exclude: () => null },
+      // The newest product carrying every query tag surely: the tie's first, excluded.
+      { filters: noFilters, exclude: (tags) => newest.find((product) => tags.every((tag) => product.tags.get(tag) === 1))?.id ?? null },
+    ];
+    // The default; the carriers only; the walk whenever ties are expected, whatever its length.
+    for (const limits of [DEFAULT_PLAN_LIMITS, { ...DEFAULT_PLAN_LIMITS, tieWalkRows: 0 }, { ...DEFAULT_PLAN_LIMITS, tieWalkRows: 1_000_000_000 }]) {
+      for (const tags of [["object:thing0"], ["object:thing0", "object:thing1"], ["color:red"], ["object:thing0", "object:thing59"], ["object:thing2"], ["object:thing0", "color:red"]]) {
+        const stats = await repository.tagStats([...tags, "color:red"]);
+        const query = weighQuery(tags.map((tag) => ({ tag, confidence: 1 })), stats.productCount, stats.productsWith);
+        for (const limit of [1, 5, 15]) {
+          for (const { filters, exclude } of filterCases) {
+            const excluded = exclude(tags);
+            const found = await repository.rank(query, stats, { limit, minScore: 0, excludeProductId: excluded, filters }, limits);
+            const expected = bruteForce(query, limit, 0, filters, excluded);
+            const label = JSON.stringify({ tags, limit, filters, excluded, tieWalkRows: limits.tieWalkRows });
+            expect(found.rows.map((row) => row.product_id), label).toEqual(expected.map((item) => item.id));
+            found.rows.forEach((row, index) => expect(Number(row.score) / query.total, label).toBeCloseTo(expected[index]!.score, 12));
+            const read = found.tiedAtMaximum ?? "guesses";
+            reads.set(read, (reads.get(read) ?? 0) + 1);
+          }
         }
       }
     }
-    // Both ways were taken, each compared with the brute force.
-    expect(tiedAnswers).toBeGreaterThan(5);
-    expect(guessedAnswers).toBeGreaterThan(5);
+    // Each way was taken, each compared with the brute force.
+    expect(reads.get("walk")).toBeGreaterThan(10);
+    expect(reads.get("carriers")).toBeGreaterThan(10);
+    expect(reads.get("guesses")).toBeGreaterThan(10);
   });
 
   it("findSimilar returns rank's products, in rank's order", async () => {
