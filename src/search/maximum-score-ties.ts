@@ -17,12 +17,14 @@ export type TieRead = "walk" | "carriers";
  * answer is the newest k of them. Popular words make such ties: at a million
  * products, 54,000 carry color:white and object:t-shirt both at 1, and
  * scoring every one took 360 ms. Null (and the guesses take over) when ties
- * at the maximum are unlikely, or when neither read below finds k of them.
+ * at the maximum are unlikely, or when the reads below find fewer than k.
  *
  * Two reads, each exact when it finds k:
  * - the walk (newestCertainWalk), when it is expected to find k within its
- *   budget: a few thousand index entries, no product row read;
- * - else the carriers (newestCarriers): the products carrying every query
+ *   budget: a few thousand index entries, no product row read. When it read
+ *   all of the driver's certain carriers, fewer than k is the answer too (a
+ *   null: falling to the guesses is always exact, only slower);
+ * - else, or when the walk stopped at its budget, the carriers (newestCarriers): the products carrying every query
  *   tag, through the GIN index, newest first.
  */
 export async function maximumScoreTopK(execute: ExecuteSql, request: TopKRequest, limits: PlanLimits): Promise<{ rows: RankedRow[]; read: TieRead } | null> {
@@ -35,6 +37,8 @@ export async function maximumScoreTopK(execute: ExecuteSql, request: TopKRequest
     const ids = await execute<{ product_id: string }>(...newestCertainWalk(request, driver, limits.tieWalkRows));
     // Every one of them has each query tag at 1, so it scores exactly what newestCarriers' statement computes for such a row.
     if (ids.length >= k) return { rows: ids.map(({ product_id }) => ({ product_id, score: maximum })), read: "walk" };
+    // The walk read every certain carrier of the driver (it has fewer carriers at all than the walk's budget), so fewer than k products tie.
+    if (driver.products < limits.tieWalkRows) return null;
   }
   const rows = await execute<RankedRow>(...newestCarriers(request, maximum));
   return rows.length >= k ? { rows, read: "carriers" } : null;

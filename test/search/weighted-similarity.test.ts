@@ -195,8 +195,8 @@ describe("weighted tag similarity", () => {
       // The newest product carrying every query tag surely: the tie's first, excluded.
       { filters: noFilters, exclude: (tags) => newest.find((product) => tags.every((tag) => product.tags.get(tag) === 1))?.id ?? null },
     ];
-    // The default; the carriers only; the walk whenever ties are expected, whatever its length.
-    for (const limits of [DEFAULT_PLAN_LIMITS, { ...DEFAULT_PLAN_LIMITS, tieWalkRows: 0 }, { ...DEFAULT_PLAN_LIMITS, tieWalkRows: 1_000_000_000 }]) {
+    // The default; the carriers only; a walk too short for most tags (the carriers after it); the walk whenever ties are expected, whatever its length.
+    for (const limits of [DEFAULT_PLAN_LIMITS, { ...DEFAULT_PLAN_LIMITS, tieWalkRows: 0 }, { ...DEFAULT_PLAN_LIMITS, tieWalkRows: 30 }, { ...DEFAULT_PLAN_LIMITS, tieWalkRows: 1_000_000_000 }]) {
       for (const tags of [["object:thing0"], ["object:thing0", "object:thing1"], ["color:red"], ["object:thing0", "object:thing59"], ["object:thing2"], ["object:thing0", "color:red"]]) {
         const stats = await repository.tagStats([...tags, "color:red"]);
         const query = weighQuery(tags.map((tag) => ({ tag, confidence: 1 })), stats.productCount, stats.productsWith);
