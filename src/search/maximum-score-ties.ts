@@ -22,10 +22,11 @@ export type TieRead = "walk" | "carriers";
  * Two reads, each exact when it finds k:
  * - the walk (newestCertainWalk), when it is expected to find k within its
  *   budget: a few thousand index entries, no product row read. When it read
- *   all of the driver's certain carriers, fewer than k is the answer too (a
- *   null: falling to the guesses is always exact, only slower);
- * - else, or when the walk stopped at its budget, the carriers (newestCarriers): the products carrying every query
- *   tag, through the GIN index, newest first.
+ *   all of the driver's certain carriers, fewer than k tie (a null: falling
+ *   to the guesses is always exact, only slower);
+ * - else, or when the walk stopped at its budget, the carriers
+ *   (newestCarriers): the products carrying every query tag, through the
+ *   GIN index, newest first.
  */
 export async function maximumScoreTopK(execute: ExecuteSql, request: TopKRequest, limits: PlanLimits): Promise<{ rows: RankedRow[]; read: TieRead } | null> {
   const { tags, k, productCount } = request;

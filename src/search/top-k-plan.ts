@@ -34,7 +34,9 @@ export interface PlanLimits {
   maximumTies: boolean;
   /**
    * The most certain carriers of one tag that maximumScoreTopK's walk reads;
-   * it walks when k ties are expected within half of them (0: never).
+   * it walks when k ties are expected within half of them (0: never). 4,000
+   * entries, each with a lookup per other tag, cost about what reading 3,000
+   * carriers' rows does (about 10 ms at 1M): set from that cost, not tuned.
    */
   tieWalkRows: number;
 }
