@@ -30,7 +30,7 @@ export interface PlanLimits {
   maxCoalitions: number;
   /** Nor is one whose conjunctions are expected to yield more candidates than this. */
   maxCandidates: number;
-  /** Look first for k products tied at the most any product can score (top-k-search.ts, maximumScoreTopK). */
+  /** Look first for k products tied at the most any product can score (maximum-score-ties.ts, maximumScoreTopK). */
   maximumTies: boolean;
   /**
    * The most certain carriers of one tag that maximumScoreTopK's walk reads;
