@@ -9,6 +9,7 @@ import type { WeightedQuery } from "./tag-weights.js";
 import type { PlanLimits, PlannedTag } from "./top-k-plan.js";
 import { plannedTopK, type RankedRow, type TopKRequest, type TopKResult } from "./top-k-search.js";
 import { CatalogReads, type SharedCatalogReads } from "../catalog/catalog-reads.js";
+import { preparedRows, type PreparedStatement } from "../db/prepared-statement.js";
 
 export interface TagContribution {
   tag: string;
@@ -83,6 +84,32 @@ export const UNPRUNED_SIMILAR_PRODUCTS = `
   order by score desc, max(pt.created_at) desc, pt.product_id desc
   limit ?`;
 
+/**
+ * The catalogue's product count and the query tags' counts, in one round
+ * trip (a ranking's first statement): the singleton catalog_stats row, with
+ * one row per known tag, or one row of nulls when none is known.
+ */
+const TAG_STATS: PreparedStatement = {
+  name: "search_tag_stats",
+  text: `select c.product_count as catalog_count, s.id, s.tag, s.product_count, s.confidence_sum
+         from catalog_stats c left join tag_stats s on s.tag = any(?::text[])`,
+};
+
+interface TagStatsRow {
+  catalog_count: string;
+  id: number | null;
+  tag: string | null;
+  product_count: number | null;
+  confidence_sum: number | null;
+}
+
+/** The query tags each ranked product carries, with its confidences (the explanation of its tag score). */
+const MATCHED_TAGS: PreparedStatement = {
+  name: "search_matched_tags",
+  text: `select pt.product_id, s.tag, pt.confidence from product_tag pt join tag_stats s on s.id = pt.tag_id
+         where pt.product_id = any(?::uuid[]) and s.tag = any(?::text[])`,
+};
+
 /** Weighted tag search; the SQL that matters for ranking lives here. */
 export class SimilarityRepository {
   /** @param sharedReads the process's shared product reads (catalog-reads.ts), for the products a ranking answers with */
@@ -92,14 +119,10 @@ export class SimilarityRepository {
   ) {}
 
   async tagStats(tags: readonly string[]): Promise<TagStats> {
-    const rows = await this.em.execute<Array<{ id: number; tag: string; product_count: number; confidence_sum: number }>>(
-      "select id, tag, product_count, confidence_sum from tag_stats where tag = any(?::text[])",
-      [textArrayLiteral(tags)],
-    );
-    const [catalog] = await this.em.execute<Array<{ product_count: string }>>("select product_count from catalog_stats");
-    const byTag = new Map(rows.map((row) => [row.tag, row]));
+    const rows = await preparedRows<TagStatsRow>(this.em, TAG_STATS, [textArrayLiteral(tags)]);
+    const byTag = new Map(rows.flatMap((row) => (row.tag === null ? [] : [[row.tag, { id: row.id!, product_count: row.product_count!, confidence_sum: row.confidence_sum! }] as const])));
     return {
-      productCount: Number(catalog?.product_count ?? 0),
+      productCount: Number(rows[0]?.catalog_count ?? 0),
       productsWith: (tag) => byTag.get(tag)?.product_count ?? 0,
       meanConfidence: (tag) => {
         const row = byTag.get(tag);
@@ -177,11 +200,10 @@ export class SimilarityRepository {
     const ids = rows.map((row) => row.product_id);
     const products = await new CatalogReads(this.em, this.sharedReads).productsByIds(ids);
     const weights = new Map(query.tags.map(({ tag, weight }) => [tag, weight]));
-    const evidence = await this.em.execute<Array<{ product_id: string; tag: string; confidence: number }>>(
-      `select pt.product_id, s.tag, pt.confidence from product_tag pt join tag_stats s on s.id = pt.tag_id
-       where pt.product_id = any(?::uuid[]) and s.tag = any(?::text[])`,
-      [textArrayLiteral(ids), textArrayLiteral([...weights.keys()])],
-    );
+    const evidence = await preparedRows<{ product_id: string; tag: string; confidence: number }>(this.em, MATCHED_TAGS, [
+      textArrayLiteral(ids),
+      textArrayLiteral([...weights.keys()]),
+    ]);
     return rows.map((row) => {
       const contributions = evidence
         .filter((item) => item.product_id === row.product_id)

@@ -2,6 +2,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { TagEvidence } from "../analysis/tags.js";
 import type { ScoredProduct, SimilarityFilters } from "./similarity-repository.js";
 import { textArrayLiteral } from "../db/sql-arrays.js";
+import { preparedRows, type PreparedStatement } from "../db/prepared-statement.js";
 import { placeholders, productFilterConditions, type Bind } from "./product-filter-sql.js";
 import { levelQueries } from "./word-levels.js";
 
@@ -12,7 +13,10 @@ const RRF_BEST = 2 / (RRF_K + 1);
 export const FULL_TEXT_CONTRIBUTION = "full-text";
 
 /** Each word's own tsquery, stemmed as the documents are (empty for a word of only stop words). */
-const WORD_QUERIES = `select plainto_tsquery('english', w)::text as query from unnest(?::text[]) with ordinality as t(w, n) order by n`;
+const WORD_QUERIES: PreparedStatement = {
+  name: "search_word_queries",
+  text: `select plainto_tsquery('english', w)::text as query from unnest(?::text[]) with ordinality as t(w, n) order by n`,
+};
 
 /** The filters as SQL on a product row `p`: the shared ones, and required tags by name. */
 function filterConditions(filters: SimilarityFilters, bind: Bind): string[] {
@@ -30,10 +34,12 @@ function filterConditions(filters: SimilarityFilters, bind: Bind): string[] {
  * like it): no row when there is no such product, one without a tag when it
  * has none.
  */
-const PRODUCT_EVIDENCE = `
-  select s.tag, pt.confidence from product p
-  left join (product_tag pt join tag_stats s on s.id = pt.tag_id) on pt.product_id = p.id
-  where p.id = ? order by s.tag`;
+const PRODUCT_EVIDENCE: PreparedStatement = {
+  name: "search_product_evidence",
+  text: `select s.tag, pt.confidence from product p
+         left join (product_tag pt join tag_stats s on s.id = pt.tag_id) on pt.product_id = p.id
+         where p.id = ?::uuid order by s.tag`,
+};
 
 export class TextSearchRepository {
   constructor(private readonly em: EntityManager) {}
@@ -47,7 +53,7 @@ export class TextSearchRepository {
    * every match. Ids only: the fused ranking loads the few products it keeps.
    */
   async searchText(words: readonly string[], limit: number, filters: SimilarityFilters): Promise<string[]> {
-    const wordQueries = await this.em.execute<Array<{ query: string }>>(WORD_QUERIES, [textArrayLiteral(words)]);
+    const wordQueries = await preparedRows<{ query: string }>(this.em, WORD_QUERIES, [textArrayLiteral(words)]);
     const levels = levelQueries(wordQueries.map((row) => row.query));
     if (levels.length === 0) return [];
     const { params, bind } = placeholders();
@@ -66,7 +72,7 @@ export class TextSearchRepository {
 
   /** Null when there is no such product. */
   async productEvidence(productId: string): Promise<TagEvidence[] | null> {
-    const rows = await this.em.execute<Array<{ tag: string | null; confidence: number | null }>>(PRODUCT_EVIDENCE, [productId]);
+    const rows = await preparedRows<{ tag: string | null; confidence: number | null }>(this.em, PRODUCT_EVIDENCE, [productId]);
     if (rows.length === 0) return null;
     return rows.flatMap((row) => (row.tag === null ? [] : [{ tag: row.tag, confidence: Number(row.confidence) }]));
   }

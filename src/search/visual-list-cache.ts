@@ -1,7 +1,14 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { preparedRows, type PreparedStatement } from "../db/prepared-statement.js";
 import type { EmbeddingModel } from "../analysis/embedding.js";
 import { parseEmbedding } from "./embedding-sql.js";
 import type { TrainedLists } from "./visual-lists.js";
+
+/** When the model's lists were last built: no row while it has none. */
+const TRAINED_AT: PreparedStatement = {
+  name: "visual_lists_trained_at",
+  text: `select trained_at::text as trained_at from visual_index where model = ? and lists > 0`,
+};
 
 interface CachedLists {
   /** visual_index.trained_at of the lists held: a rebuild changes it. */
@@ -25,7 +32,7 @@ export class VisualListCache {
    * between this and the search costs that one search some recall, nothing else.
    */
   async nearest(em: EntityManager, model: EmbeddingModel, vector: readonly number[], probes: number): Promise<number[] | null> {
-    const [index] = await em.execute<Array<{ trained_at: string }>>(`select trained_at::text as trained_at from visual_index where model = ? and lists > 0`, [model.id]);
+    const [index] = await preparedRows<{ trained_at: string }>(em, TRAINED_AT, [model.id]);
     if (!index) return null;
     let cached = this.byModel.get(model.id);
     if (cached?.trainedAt !== index.trained_at) {

@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { preparedRows, type PreparedStatement } from "../db/prepared-statement.js";
 import type { Embedding, EmbeddingModel } from "../analysis/embedding.js";
 import { distanceSql, embeddingLiteral, parseEmbedding, partCount, similaritySql } from "./embedding-sql.js";
 import { numberArrayLiteral, textArrayLiteral } from "../db/sql-arrays.js";
@@ -43,6 +44,13 @@ export interface VisualIndexStatus {
  */
 export const DEFAULT_PROBES = 16;
 
+/** The vector of a product's first photo (by the model), the query of "products like this one". */
+const PRODUCT_VECTOR: PreparedStatement = {
+  name: "visual_product_vector",
+  text: `select e.parts::text as parts from photo_embedding e join photo p on p.id = e.photo_id
+         where e.product_id = ?::uuid and e.model = ? order by p.created_at, p.id limit 1`,
+};
+
 /**
  * Visual neighbours: photo vectors stored as cube parts, found exactly (a
  * scan) while the catalogue is small, and in an IVF layout once
@@ -80,11 +88,7 @@ export class VisualRepository {
 
   /** The vector of a product's oldest embedded photo, or null when it has none (yet). */
   async productVector(productId: string): Promise<number[] | null> {
-    const [row] = await this.em.execute<Array<{ parts: string }>>(
-      `select e.parts::text as parts from photo_embedding e join photo p on p.id = e.photo_id
-       where e.product_id = ? and e.model = ? order by p.created_at, p.id limit 1`,
-      [productId, this.model.id],
-    );
+    const [row] = await preparedRows<{ parts: string }>(this.em, PRODUCT_VECTOR, [productId, this.model.id]);
     return row ? parseEmbedding(row.parts) : null;
   }
 
