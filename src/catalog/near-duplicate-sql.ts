@@ -87,6 +87,16 @@ export const NEAR_DUPLICATES_OF_PHOTOS = nearDuplicatesOf(`
     where id = any(?::uuid[]) and perceptual_hash is not null`);
 
 /**
+ * The same for every photo of one product (parameter: its id, then as
+ * above from max distance on): the near duplicates of "products like this
+ * one", in one statement.
+ */
+export const NEAR_DUPLICATES_OF_PRODUCT = nearDuplicatesOf(`
+    select id, perceptual_hash as hash, array[phash_band_0, phash_band_1, phash_band_2, phash_band_3] as bands
+    from photo
+    where product_id = ?::uuid and perceptual_hash is not null`);
+
+/**
  * The same for a hash that is not stored (a query photo's): parameters the
  * hash (bigint, as text), then as above from max distance on. source_id is null.
  */

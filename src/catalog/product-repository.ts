@@ -1,9 +1,10 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { Analysis } from "./analysis.entity.js";
-import { bandProbeMasks, MAX_NEAR_DUPLICATES, NEAR_DUPLICATES_OF_HASH, NEAR_DUPLICATES_OF_PHOTOS } from "./near-duplicate-sql.js";
+import { bandProbeMasks, MAX_NEAR_DUPLICATES, NEAR_DUPLICATES_OF_HASH, NEAR_DUPLICATES_OF_PHOTOS, NEAR_DUPLICATES_OF_PRODUCT } from "./near-duplicate-sql.js";
 import { Photo } from "./photo.entity.js";
 import { Product } from "./product.entity.js";
 import { numberArrayLiteral, textArrayLiteral } from "../db/sql-arrays.js";
+import { preparedRows, type PreparedStatement } from "../db/prepared-statement.js";
 
 export interface ProductCursor {
   createdAt: Date;
@@ -23,6 +24,9 @@ export interface DuplicatePhoto {
   kind: "EXACT" | "NEAR";
   photoId: string;
 }
+
+/** The near duplicates of one product's photos, prepared: "products like this one" asks it every time. */
+const NEAR_DUPLICATES_OF_PRODUCT_STATEMENT: PreparedStatement = { name: "catalog_near_duplicates_of_product", text: NEAR_DUPLICATES_OF_PRODUCT };
 
 /** The SQL that matters lives here; the ORM does the rest. */
 export class ProductRepository {
@@ -90,16 +94,20 @@ export class ProductRepository {
 
   /** Other products with a photo within `maxDistance` bits of one of this product's photos, each with its closest such photo. */
   async productsNearDuplicating(productId: string, maxDistance: number): Promise<Map<string, string>> {
-    const photos = await this.em.find(Photo, { product: productId }, { fields: ["id"] });
-    const near = await this.nearDuplicatesByPhotoIds(photos.map((photo) => photo.id), maxDistance);
-    const closest = new Map<string, NearDuplicate>();
-    for (const duplicate of [...near.values()].flat()) {
-      const product = duplicate.photo.product.id;
+    const rows = await preparedRows<{ id: string; product_id: string; distance: number }>(this.em, NEAR_DUPLICATES_OF_PRODUCT_STATEMENT, [
+      productId,
+      maxDistance,
+      numberArrayLiteral(bandProbeMasks(maxDistance)),
+      MAX_NEAR_DUPLICATES,
+    ]);
+    const closest = new Map<string, { photoId: string; distance: number }>();
+    for (const row of rows) {
+      const product = String(row.product_id);
       if (product === productId) continue;
       const held = closest.get(product);
-      if (!held || duplicate.distance < held.distance) closest.set(product, duplicate);
+      if (!held || row.distance < held.distance) closest.set(product, { photoId: String(row.id), distance: row.distance });
     }
-    return new Map([...closest].map(([product, duplicate]) => [product, duplicate.photo.id]));
+    return new Map([...closest].map(([product, duplicate]) => [product, duplicate.photoId]));
   }
 
   async analysesByProductIds(productIds: readonly string[]): Promise<Map<string, Analysis>> {

@@ -111,6 +111,66 @@ describe("near duplicates by multi-index hashing", () => {
   });
 });
 
+describe("products near duplicating a product", () => {
+  it("lists every other product with a photo within the threshold of one of its photos, by that closest photo", async () => {
+    const next = seededRandom(23);
+    const randomHash = () => BigInt.asIntN(64, Array.from({ length: 4 }, () => BigInt(Math.floor(next() * 65536))).reduce((h, part) => (h << 16n) | part, 0n));
+    const flip = (hash: bigint, bits: number[]) => BigInt.asIntN(64, bits.reduce((h, bit) => h ^ (1n << BigInt(bit)), hash));
+    const [qa, qb] = [randomHash(), randomHash()];
+    // Each product's photos at known distances from the query product's two photos (distinct, so no tie decides).
+    const planted: Record<string, bigint[]> = {
+      query: [qa, qb, flip(qa, [1, 2])],
+      closeToBoth: [flip(qa, [3, 20, 40]), flip(qb, [5, 21, 37, 50, 60, 63])],
+      // The same the other way round: whichever query photo is read last, one of the two is closest through another.
+      closeToBothReversed: [flip(qb, [7, 23, 39]), flip(qa, [9, 25, 41, 52, 57, 61])],
+      closeToSecond: [flip(qb, [0, 17, 33, 49, 62])],
+      nineAway: [flip(qb, [2, 6, 18, 22, 34, 38, 50, 54, 58])],
+      unrelated: [randomHash()],
+    };
+    const added: Array<{ product: string; id: string; hash: bigint }> = [];
+    const connection = orm.em.getConnection();
+    const productIds: Record<string, string> = {};
+    for (const [name, hashes] of Object.entries(planted)) {
+      productIds[name] = randomUUID();
+      await connection.execute(`insert into product (id, source_url, created_at) values (?, ?, now())`, [productIds[name], `https://shop.example/${name}`]);
+      for (const hash of hashes) {
+        const id = randomUUID();
+        added.push({ product: productIds[name]!, id, hash });
+        await connection.execute(
+          `insert into photo (id, product_id, storage_key, mime_type, width, height, byte_size, sha256, perceptual_hash, created_at)
+           values (?, ?, ?, 'image/png', 1, 1, 1, encode(sha256(?::text::bytea), 'hex'), ?::bigint, now())`,
+          [id, productIds[name], `${id}.png`, id, String(hash)],
+        );
+      }
+    }
+    const everyPhoto = [...added, ...photos.map((photo) => ({ product: "hashes", id: photo.id, hash: photo.hash }))];
+    const queryHashes = added.filter((photo) => photo.product === productIds.query).map((photo) => photo.hash);
+    const bruteForce = (maxDistance: number) => {
+      const closest = new Map<string, { id: string; distance: number }>();
+      for (const photo of everyPhoto.filter((photo) => photo.product !== productIds.query)) {
+        const distance = Math.min(...queryHashes.map((hash) => hammingDistance(hash, photo.hash)));
+        const held = closest.get(photo.product);
+        if (distance <= maxDistance && (!held || distance < held.distance)) closest.set(photo.product, { id: photo.id, distance });
+      }
+      return new Map([...closest].map(([product, { id }]) => [product, id]));
+    };
+    const photoOf = (name: string, index: number) => added.filter((photo) => photo.product === productIds[name])[index]!.id;
+    for (const maxDistance of [0, 4, 5, 8, 9, 11]) {
+      const found = await new ProductRepository(orm.em.fork()).productsNearDuplicating(productIds.query!, maxDistance);
+      expect(found, `threshold ${maxDistance}`).toEqual(bruteForce(maxDistance));
+    }
+    // The premise the brute force is checked against: each planted product at its distance.
+    expect(bruteForce(8)).toEqual(
+      new Map([
+        [productIds.closeToBoth, photoOf("closeToBoth", 0)],
+        [productIds.closeToBothReversed, photoOf("closeToBothReversed", 0)],
+        [productIds.closeToSecond, photoOf("closeToSecond", 0)],
+      ]),
+    );
+    expect(bruteForce(9).get(productIds.nineAway!)).toBe(photoOf("nineAway", 0));
+  });
+});
+
 describe("photo.sha256", () => {
   it("is unique, so two uploads of one file cannot both be stored", async () => {
     const [existing] = await orm.em.getConnection().execute<Array<{ product_id: string; sha256: string }>>("select product_id, sha256 from photo limit 1");
