@@ -19,10 +19,20 @@ let dropDatabase: () => Promise<void>;
 const photos: Array<{ id: string; hash: bigint; createdAt: Date }> = [];
 const sources: string[] = [];
 
+/** Random 64-bit hashes (signed, as stored), from a seeded source. */
+function hashSource(next: () => number): () => bigint {
+  return () => BigInt.asIntN(64, Array.from({ length: 4 }, () => BigInt(Math.floor(next() * 65536))).reduce((h, part) => (h << 16n) | part, 0n));
+}
+
+/** The hash with these bits (0 = lowest) flipped. */
+function flipBits(hash: bigint, bits: Iterable<number>): bigint {
+  return BigInt.asIntN(64, [...bits].reduce((h, bit) => h ^ (1n << BigInt(bit)), hash));
+}
+
 beforeAll(async () => {
   ({ orm, drop: dropDatabase } = await createMigratedOrm());
   const next = seededRandom(11);
-  const randomHash = () => BigInt.asIntN(64, Array.from({ length: 4 }, () => BigInt(Math.floor(next() * 65536))).reduce((h, part) => (h << 16n) | part, 0n));
+  const randomHash = hashSource(next);
   const start = Date.parse("2026-01-01T00:00:00Z");
   const add = (hash: bigint) => photos.push({ id: randomUUID(), hash, createdAt: new Date(start + photos.length * 1000) });
   for (let index = 0; index < 300; index += 1) add(randomHash());
@@ -32,12 +42,11 @@ beforeAll(async () => {
     sources.push(photos.at(-1)!.id);
     for (let distance = 0; distance <= 14; distance += 1) {
       // Flipped bits spread evenly over the four bands: the case the pigeonhole argument is tight for.
-      const spread = Array.from({ length: distance }, (_, k) => BigInt((k % 4) * 16 + Math.floor(k / 4)));
-      add(spread.reduce((h, bit) => h ^ (1n << bit), hash));
+      add(flipBits(hash, Array.from({ length: distance }, (_, k) => (k % 4) * 16 + Math.floor(k / 4))));
       // And at random.
       const bits = new Set<number>();
       while (bits.size < distance) bits.add(Math.floor(next() * 64));
-      add(BigInt.asIntN(64, [...bits].reduce((h, bit) => h ^ (1n << BigInt(bit)), hash)));
+      add(flipBits(hash, bits));
     }
   }
   const productId = randomUUID();
@@ -113,18 +122,16 @@ describe("near duplicates by multi-index hashing", () => {
 
 describe("products near duplicating a product", () => {
   it("lists every other product with a photo within the threshold of one of its photos, by that closest photo", async () => {
-    const next = seededRandom(23);
-    const randomHash = () => BigInt.asIntN(64, Array.from({ length: 4 }, () => BigInt(Math.floor(next() * 65536))).reduce((h, part) => (h << 16n) | part, 0n));
-    const flip = (hash: bigint, bits: number[]) => BigInt.asIntN(64, bits.reduce((h, bit) => h ^ (1n << BigInt(bit)), hash));
+    const randomHash = hashSource(seededRandom(23));
     const [qa, qb] = [randomHash(), randomHash()];
     // Each product's photos at known distances from the query product's two photos (distinct, so no tie decides).
     const planted: Record<string, bigint[]> = {
-      query: [qa, qb, flip(qa, [1, 2])],
-      closeToBoth: [flip(qa, [3, 20, 40]), flip(qb, [5, 21, 37, 50, 60, 63])],
+      query: [qa, qb, flipBits(qa, [1, 2])],
+      closeToBoth: [flipBits(qa, [3, 20, 40]), flipBits(qb, [5, 21, 37, 50, 60, 63])],
       // The same the other way round: whichever query photo is read last, one of the two is closest through another.
-      closeToBothReversed: [flip(qb, [7, 23, 39]), flip(qa, [9, 25, 41, 52, 57, 61])],
-      closeToSecond: [flip(qb, [0, 17, 33, 49, 62])],
-      nineAway: [flip(qb, [2, 6, 18, 22, 34, 38, 50, 54, 58])],
+      closeToBothReversed: [flipBits(qb, [7, 23, 39]), flipBits(qa, [9, 25, 41, 52, 57, 61])],
+      closeToSecond: [flipBits(qb, [0, 17, 33, 49, 62])],
+      nineAway: [flipBits(qb, [2, 6, 18, 22, 34, 38, 50, 54, 58])],
       unrelated: [randomHash()],
     };
     const added: Array<{ product: string; id: string; hash: bigint }> = [];
